@@ -1,0 +1,96 @@
+// go.h — gort's user-facing API: the go statement and package runtime's
+// exported functions.
+//
+// A gort program defines `void main_main()` (Go's main.main) and links the
+// gort library, whose main() starts the runtime and runs main_main as
+// goroutine 1. The process exits when main_main returns, whatever other
+// goroutines are doing — as in Go.
+//
+//   #include <gort/go.h>
+//   void main_main() {
+//       gort::go([] { std::puts("hello from goroutine 2"); });
+//       runtime::Gosched();   // let it run
+//   }
+//
+// Go counterparts: the go statement (cmd/compile turns it into newproc), and
+// runtime.Gosched, runtime.Goexit, runtime.NumGoroutine.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "runtime.h"
+
+namespace runtime {
+
+/// A go statement's closure holding the C++ callable F. Its code runs as the
+/// goroutine's first frame: it calls f, destroys it, and returns into goexit.
+/// A Goexit inside f unwinds to here (destructors run), then the goroutine
+/// ends normally. Any other exception is deliberately not caught: it reaches
+/// goexit, the end of the stack, and becomes Go's unrecovered panic
+/// (panic.cc) with the throwing frames intact.
+template <class F>
+struct goclosure : gofunc {
+    F f;
+
+    explicit goclosure(F&& callable) : f(std::move(callable)) {
+        this->fn = &call;
+        this->size = sizeof(goclosure);
+        this->align = alignof(goclosure);
+        this->relocate = &move;
+    }
+
+    static void call(funcval* fv) {
+        auto* c = static_cast<goclosure*>(fv);
+        try {
+            c->f();
+        } catch (goexitUnwind&) {
+        }
+        c->~goclosure();
+    }
+
+    static void move(gofunc* from, void* to) {
+        new (to) goclosure(std::move(static_cast<goclosure*>(from)->f));
+    }
+};
+
+}  // namespace runtime
+
+namespace gort {
+
+/// Closures bigger than this go on the heap rather than the new goroutine's
+/// stack (a pointer to them goes on the stack).
+inline constexpr std::size_t maxStackClosure = 1024;
+
+/// The go statement: runs f() in a new goroutine. f is moved (or copied)
+/// into the goroutine; it must be callable with no arguments.
+/// Runs on: g (or g0 before the scheduler starts). @gosrc{proc.go,newproc}
+template <class F>
+__attribute__((always_inline)) inline void go(F&& f) {
+    using Fn = std::decay_t<F>;
+    static_assert(std::is_invocable_v<Fn&>, "gort::go needs a callable taking no arguments");
+    if constexpr (sizeof(Fn) + sizeof(runtime::gofunc) > maxStackClosure) {
+        auto boxed = [p = std::make_unique<Fn>(std::forward<F>(f))] { (*p)(); };
+        runtime::goclosure<decltype(boxed)> c(std::move(boxed));
+        runtime::newproc(&c);
+    } else {
+        runtime::goclosure<Fn> c(Fn(std::forward<F>(f)));
+        runtime::newproc(&c);
+    }
+}
+
+/// Go's os.Exit: ends the process at once with the given status.
+[[noreturn]] inline void Exit(int code) {
+    runtime::exit(code);
+}
+
+/// Go's os.Args.
+inline const std::vector<const char*>& Args() {
+    return runtime::argslice;
+}
+
+}  // namespace gort

@@ -1,0 +1,191 @@
+// panic.cc — fatal errors, unrecovered panics (C++ exceptions) and Goexit.
+//
+// Go counterpart: src/runtime/panic.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/panic.go
+//
+// Go's words and layout, exactly:
+//
+//   throw(s)   runtime bug:  "fatal error: s", runtime frames shown, all goroutines
+//   fatal(s)   user error:   "fatal error: s", user frames, all goroutines
+//   panic      unrecovered:  "panic: v", the panicking goroutine only
+//
+// each followed by the tracebacks and exit status 2.
+//
+// Panics are C++ exceptions (differs from Go: no defer/recover; destructors
+// and catch blocks play their parts). An exception that no catch block on the
+// goroutine's stack wants reaches goexit, whose unwind info marks the end of
+// the stack. The C++ runtime then calls std::terminate *without unwinding*
+// (the search phase found no handler), so our terminate handler runs with
+// the throwing frames still on the stack and prints them, as Go prints the
+// panicking frames.
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <typeinfo>
+
+#include "runtime.h"
+
+namespace runtime {
+
+/// Terminates the goroutine that calls it, running its destructors (Go runs
+/// its deferred calls). Other goroutines are not affected. Calling Goexit from
+/// the main goroutine ends it without returning from main_main; the program
+/// continues, and dies of "no goroutines ... deadlock" if nothing else is left.
+/// Runs on: g. @gosrc{panic.go,Goexit}
+/// @differs{implemented by throwing goexitUnwind, caught at the goroutine's first frame}
+void Goexit() {
+    throw goexitUnwind{};
+}
+
+static void printpanicval(std::exception_ptr e);
+
+/// Prints "[signal ...]" if the failure came from a signal. @gosrc{panic.go,dopanic_m}
+static void printsignal(g* gp) {
+    if (gp == nullptr || gp->sig == 0) return;
+    printstring("[signal ");
+    printstring(gp->sig == 11 ? "SIGSEGV: segmentation violation" : "SIGBUS: bus error");
+    printstring(" code=");
+    printhex(gp->sigcode0);
+    printstring(" addr=");
+    printhex(gp->sigcode1);
+    printstring(" pc=");
+    printhex(gp->sigpc);
+    printstring("]\n");
+}
+
+/// Prints the tracebacks that follow a fatal message: the failing goroutine's
+/// (or g0's "runtime stack:"), then, if all, every other goroutine.
+/// skip: frames of the fatal machinery to leave out. @gosrc{panic.go,dopanic_m}
+static void dopanic_m(g* gp, int skip) {
+    printsignal(gp);
+    m* mp = gp->m;
+    int32_t level = mp->throwing >= throwTypeRuntime ? 2 : traceback_level;
+    bool all = mp->throwing >= throwTypeUser || traceback_all;
+    if (level > 0) {
+        if (gp != mp->curg) all = true;
+        if (gp != mp->g0) {
+            printstring("\n");
+            goroutineheader(gp);
+            tracebackcurrent(gp, skip + 1, gp->sigpc);
+        } else if (level >= 2 || mp->throwing >= throwTypeRuntime) {
+            printstring("\nruntime stack:\n");
+            tracebackcurrent(nullptr, skip + 1, gp->sigpc);
+        }
+        if (all) tracebackothers(gp);
+    }
+}
+
+/// The end of every fatal path: tracebacks, then exit 2. Runs on: any stack.
+/// @gosrc{panic.go,fatalthrow}
+void fatalthrow(int32_t t) {
+    g* gp = getg();
+    if (gp->m->throwing > 0) {  // a second failure while dying: just die
+        printstring("fatal: recursive throw\n");
+        ::_exit(2);
+    }
+    gp->m->throwing = t;
+    dopanic_m(gp, 1);
+    ::_exit(2);
+}
+
+/// Reports a fatal error in the runtime itself: a bug, or a state the runtime
+/// cannot survive. Runtime frames are shown. Runs on: any stack.
+/// @gosrc{panic.go,throw}
+void throw_(const char* s) {
+    printstring("fatal error: ");
+    printstring(s);
+    printstring("\n");
+    fatalthrow(throwTypeRuntime);
+}
+
+/// Reports a fatal error caused by the program (deadlock, misuse of sync):
+/// like throw, but runtime frames stay hidden. @gosrc{panic.go,fatal}
+void fatal(const char* s) {
+    printstring("fatal error: ");
+    printstring(s);
+    printstring("\n");
+    fatalthrow(throwTypeUser);
+}
+
+/// Called by systemstack when the current g is neither g0 nor curg.
+/// @gosrc{stubs.go,badsystemstack}
+void badsystemstack() {
+    printstring("fatal: systemstack called from unexpected goroutine");
+}
+
+/// Prints an exception as Go prints a panic value: what() for std::exception
+/// (Go: err.Error()), strings and numbers as themselves, anything else as
+/// "(type) address". @gosrc{error.go,printpanicval}
+static void printpanicval(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        printstring(x.what());
+    } catch (const char* s) {
+        printstring(s);
+    } catch (const std::string& s) {
+        printstring(s.c_str());
+    } catch (long long v) {
+        printint(v);
+    } catch (long v) {
+        printint(v);
+    } catch (int v) {
+        printint(v);
+    } catch (unsigned long v) {
+        printuint(v);
+    } catch (unsigned v) {
+        printuint(v);
+    } catch (...) {
+        const std::type_info* t = abi::__cxa_current_exception_type();
+        int status;
+        char* d = t ? abi::__cxa_demangle(t->name(), nullptr, nullptr, &status) : nullptr;
+        printstring("(");
+        printstring(d ? d : t ? t->name() : "?");
+        printstring(") ");
+        printhex(reinterpret_cast<uintptr_t>(&e));
+        std::free(d);
+    }
+}
+
+/// The terminate handler: an exception nobody caught. With the stack intact
+/// (see the top of this file), prints "panic: v" and the goroutine's frames
+/// from the throw point, then exits 2. @gosrc{panic.go,fatalpanic}
+[[noreturn]] static void fatalpanic() {
+    g* gp = getg();
+    std::exception_ptr e = std::current_exception();
+    if (e) {
+        printstring("panic: ");
+        printpanicval(e);
+        printstring("\n");
+    } else {
+        printstring("fatal error: std::terminate called without an exception\n");
+    }
+    if (gp == nullptr || gp->m->dying++ > 0) ::_exit(2);
+    m* mp = gp->m;
+    int32_t level = traceback_level;
+    if (level > 0) {
+        if (gp != mp->g0) {
+            printstring("\n");
+            goroutineheader(gp);
+            // Leave out the throw machinery: __cxa_throw, std::terminate, us.
+            tracebackcurrent(gp, -1, 0);
+        } else {
+            printstring("\nruntime stack:\n");
+            tracebackcurrent(nullptr, -1, 0);
+        }
+        if (traceback_all || gp != mp->curg) tracebackothers(gp);
+    }
+    ::_exit(2);
+}
+
+/// Installs the terminate handler. Runs on: g0, from schedinit.
+void panicinit() {
+    std::set_terminate(fatalpanic);
+}
+
+}  // namespace runtime

@@ -1,0 +1,127 @@
+// runtime.h — declarations shared by the runtime's .cc files.
+//
+// Go's runtime is one package, so every function sees every other; gort's
+// runtime is one namespace, and this header plays the package's role. Each
+// function is documented where it is defined (in the .cc named after its Go
+// file). User code includes go.h instead.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime2.h"
+#include "stubs.h"
+
+namespace runtime {
+
+/// A go statement's closure. Go's compiler heap-allocates closures; gort moves
+/// the closure onto the top of the new goroutine's stack instead (the space Go
+/// reserves there anyway), so a go statement allocates nothing. `relocate`
+/// move-constructs the object at `to`; `size` and `align` say how much room.
+/// Built by go.h's go(); newproc1 places it.
+struct gofunc : funcval {
+    uintptr_t size;
+    uintptr_t align;
+    void (*relocate)(gofunc* from, void* to);
+};
+
+/// Thrown by Goexit to unwind the goroutine's stack (running destructors, as
+/// Go runs deferred calls); caught at the goroutine's first frame. A
+/// `catch (...)` that does not rethrow would swallow it: don't.
+struct goexitUnwind {};
+
+// ---- globals (proc.cc) ----
+extern m m0;            ///< the main thread's M
+extern g g0;            ///< m0's g0: the main thread's own stack
+extern schedt sched;
+extern p* allp[];       ///< all Ps (only allp[0] until issue 5)
+extern int32_t gomaxprocs;
+extern int32_t ncpu;
+extern bool mainStarted;
+extern std::vector<g*> allgs;  ///< every g ever created (Go: allgs)
+extern mutex allglock;
+
+// ---- proc.cc ----
+void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason);
+void goready(g* gp);
+void ready(g* gp, bool next);
+uint32_t readgstatus(g* gp);
+void casgstatus(g* gp, uint32_t oldval, uint32_t newval);
+void schedule();
+void execute(g* gp, bool inheritTime);
+g* newproc(struct gofunc* fn);
+g* malg(uintptr_t stacksize);
+void Gosched();
+[[noreturn]] void Goexit();
+void goexit1() asm("runtime.goexit1");
+int NumGoroutine();
+int32_t gcount();
+void runqput(p* pp, g* gp, bool next);
+g* runqget(p* pp, bool* inheritTime);
+bool runqempty(p* pp);
+void wakep();
+void acquirep(p* pp);
+p* releasep();
+[[noreturn]] void rt0_go(int argc, char** argv);
+
+// ---- runtime1.cc ----
+void goargs(int argc, char** argv);
+extern int32_t traceback_level;  ///< GOTRACEBACK level: 0 none, 1 single/all, 2 system/crash
+extern bool traceback_all;       ///< GOTRACEBACK=all, system or crash
+extern std::vector<const char*> argslice;  ///< os.Args
+void parsedebugvars();
+
+// ---- os_linux.cc ----
+void osinit();
+struct stack osstack();
+[[noreturn]] void exit(int code);
+
+// ---- stack.cc ----
+extern uintptr_t startingStackSize;
+void stackinit();
+struct stack stackalloc(uint32_t n);
+void stackfree(struct stack stk);
+void stackcheck(g* gp);
+[[noreturn]] void stackoverflow(g* gp, uintptr_t sp);
+
+// ---- panic.cc ----
+[[noreturn]] void throw_(const char* s) asm("runtime.throw");
+[[noreturn]] void fatal(const char* s) asm("runtime.fatal");
+[[noreturn]] void fatalthrow(int32_t t);
+void badmcall(void (*fn)(g*)) asm("runtime.badmcall");
+void badmcall2(void (*fn)(g*)) asm("runtime.badmcall2");
+void badsystemstack() asm("runtime.badsystemstack");
+void panicinit();
+
+/// Kinds of m.throwing, as Go's throwType. @gosrc{panic.go,throwType}
+enum : int32_t { throwTypeNone = 0, throwTypeUser = 1, throwTypeRuntime = 2 };
+
+// ---- traceback.cc ----
+void tracebackcurrent(g* gp, int skip, uintptr_t startpc = 0);
+void goroutineheader(g* gp);
+void tracebackothers(g* me);
+void tracebackinit();
+
+// ---- lock_futex.cc ----
+void lock(mutex* l);
+void unlock(mutex* l);
+void noteclear(note* n);
+void notewakeup(note* n);
+void notesleep(note* n);
+
+// ---- signal_unix.cc ----
+void initsig();
+void minitSignalStack();
+
+// ---- print (panic.cc): Go's print/println for the runtime ----
+void printstring(const char* s);
+void printint(int64_t v);
+void printuint(uint64_t v);
+void printhex(uint64_t v);
+
+
+}  // namespace runtime
+
+/// The user's program: gort's `main.main`. Defined by every gort program; it
+/// runs as goroutine 1, and the process exits when it returns.
+void main_main();

@@ -1,0 +1,337 @@
+// runtime2.h — the runtime's central data structures: g, m, p, schedt, gobuf, stack.
+//
+// Go counterpart: src/runtime/runtime2.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/runtime2.go
+//
+// The field names, their order and their meaning follow runtime2.go. Fields that
+// only exist for machinery gort does not have (GC, race detector, cgo, profiling)
+// are left out; a few gort-only fields are marked "gort:".
+//
+// The assembly in arch/amd64/asm_amd64.S reaches into gobuf, g and m through
+// symbolic offsets (gobuf_sp, g_sched, m_g0, ...) in go_asm.h, which the build
+// generates from this file's layout (runtime/mkgo_asm.cc), as Go's toolchain
+// generates its go_asm.h. Change a field here and the asm follows; go_asm_check.cc
+// fails the build if a stale header ever disagrees.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace runtime {
+
+struct g;
+struct m;
+struct p;
+
+/// Stack bounds: the memory [lo, hi). Go: `type stack struct` in runtime2.go.
+/// @gosrc{runtime2.go,stack}
+struct stack {
+    uintptr_t lo;
+    uintptr_t hi;
+};
+
+/// A g pointer held as an integer, as Go's guintptr: it hides the pointer from
+/// the garbage collector's write barriers in Go; in gort it documents that the
+/// field is a plain word that the scheduler updates with CAS.
+/// @gosrc{runtime2.go,guintptr}
+struct guintptr {
+    uintptr_t v = 0;
+
+    g* ptr() const { return reinterpret_cast<g*>(v); }
+    void set(g* gp) { v = reinterpret_cast<uintptr_t>(gp); }
+    /// Atomically replaces `old` by `new_`; true if it did. Go: (*guintptr).cas.
+    bool cas(guintptr old, guintptr new_) {
+        return __atomic_compare_exchange_n(&v, &old.v, new_.v, false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    static guintptr of(g* gp) { return guintptr{reinterpret_cast<uintptr_t>(gp)}; }
+    friend bool operator==(guintptr a, guintptr b) { return a.v == b.v; }
+};
+
+/// The saved context of a g that is not running: what gogo restores.
+///
+/// Go's fields in Go's order. mcall, gosave and gosave_systemstack_switch fill it;
+/// gogo empties it. `ret` and `lr` are unused on amd64 but kept so the layout is
+/// Go's (the chapter's gosave still writes `ret`).
+/// @gosrc{runtime2.go,gobuf}
+struct gobuf {
+    uintptr_t sp;    ///< stack pointer to restore
+    uintptr_t pc;    ///< where to jump
+    guintptr g;      ///< the g this context belongs to
+    void* ctxt;      ///< closure context (DX in Go; DX and DI in gort)
+    uintptr_t ret;   ///< return value register (AX) on resumption
+    uintptr_t lr;    ///< link register (unused on amd64)
+    uintptr_t bp;    ///< frame pointer (BP); gort restores it, see gogo
+};
+
+/// Goroutine status values (g.atomicstatus), with Go's numbers.
+///
+/// Go spells them `_Gidle` ...; a leading underscore followed by a capital is
+/// reserved in C++, so gort drops the underscore and keeps the numbers. For each
+/// status, the four questions runtime2.go answers:
+///
+/// | status     | runs user code | owns its stack | on a run queue | has an M |
+/// |------------|----------------|----------------|----------------|----------|
+/// | Gidle      | no             | no             | no             | no       |
+/// | Grunnable  | no             | no             | yes            | no       |
+/// | Grunning   | yes            | yes            | no             | yes (+P) |
+/// | Gsyscall   | no (in a syscall) | yes         | no             | yes      |
+/// | Gwaiting   | no             | no (a waker may write it) | no  | no       |
+/// | Gdead      | no             | (free list)    | no             | no       |
+/// @gosrc{runtime2.go,_Gidle}
+enum : uint32_t {
+    Gidle = 0,             ///< just allocated, not yet initialized
+    Grunnable = 1,         ///< on a run queue, not running
+    Grunning = 2,          ///< running user code on an M with a P
+    Gsyscall = 3,          ///< in a system call, has an M, no P needed
+    Gwaiting = 4,          ///< blocked in the runtime (gopark); not on a run queue
+    Gmoribund_unused = 5,  ///< unused; kept for gdb scripts, as in Go
+    Gdead = 6,             ///< unused: on a free list, or just exited
+    Genqueue_unused = 7,   ///< unused
+    Gcopystack = 8,        ///< never used by gort: stacks do not move
+    Gpreempted = 9,        ///< stopped itself for a suspendG (unused so far)
+    Gscan = 0x1000,        ///< GC scan bit; gort has no GC, kept for the numbers
+};
+
+/// P status values, with Go's numbers. @gosrc{runtime2.go,_Pidle}
+enum : uint32_t {
+    Pidle = 0,     ///< not running user code; on the idle P list or in transition
+    Prunning = 1,  ///< owned by an M that runs user code or the scheduler
+    Psyscall = 2,  ///< its M is in a system call; may be retaken
+    Pgcstop = 3,   ///< halted for stop-the-world
+    Pdead = 4,     ///< no longer used (GOMAXPROCS shrank)
+};
+
+/// Why a g is in Gwaiting. The values and strings are Go's (go1.22), so a dump
+/// reads `goroutine 1 [chan receive]:` exactly as Go's does.
+/// @gosrc{runtime2.go,waitReason}
+enum waitReason : uint8_t {
+    waitReasonZero,
+    waitReasonGCAssistMarking,
+    waitReasonIOWait,
+    waitReasonChanReceiveNilChan,
+    waitReasonChanSendNilChan,
+    waitReasonDumpingHeap,
+    waitReasonGarbageCollection,
+    waitReasonGarbageCollectionScan,
+    waitReasonPanicWait,
+    waitReasonSelect,
+    waitReasonSelectNoCases,
+    waitReasonGCAssistWait,
+    waitReasonGCSweepWait,
+    waitReasonGCScavengeWait,
+    waitReasonChanReceive,
+    waitReasonChanSend,
+    waitReasonFinalizerWait,
+    waitReasonForceGCIdle,
+    waitReasonSemacquire,
+    waitReasonSleep,
+    waitReasonSyncCondWait,
+    waitReasonSyncMutexLock,
+    waitReasonSyncRWMutexRLock,
+    waitReasonSyncRWMutexLock,
+    waitReasonTraceReaderBlocked,
+    waitReasonWaitForGCCycle,
+    waitReasonGCWorkerIdle,
+    waitReasonGCWorkerActive,
+    waitReasonPreempted,
+    waitReasonDebugCall,
+    waitReasonGCMarkTermination,
+    waitReasonStoppingTheWorld,
+    waitReasonFlushProcCaches,
+    waitReasonTraceGoroutineStatus,
+    waitReasonTraceProcStatus,
+    waitReasonPageTraceFlush,
+    waitReasonCoroutine,
+};
+
+/// Go's `waitReason.String()`: the text shown in goroutine headers.
+/// @gosrc{runtime2.go,waitReasonStrings}
+const char* waitReasonString(waitReason w);
+
+/// A Go-style closure: a code pointer followed by whatever the closure captured.
+/// gogo and mcall call `fn` with the funcval itself as context (DX, as in Go, and
+/// DI, the first SysV argument, so plain C++ code can read it).
+/// @gosrc{runtime2.go,funcval}
+struct funcval {
+    void (*fn)(funcval*);
+    // variable-size, fn-specific data here
+};
+
+/// A queue of g's linked through g.schedlink. Go: gQueue (proc.go).
+/// @gosrc{proc.go,gQueue}
+struct gQueue {
+    guintptr head;
+    guintptr tail;
+
+    bool empty() const { return head.v == 0; }
+    void push(g* gp);      ///< add at the head
+    void pushBack(g* gp);  ///< add at the tail
+    g* pop();              ///< remove from the head; nullptr if empty
+};
+
+/// A LIFO stack of g's linked through g.schedlink. Go: gList (proc.go).
+/// @gosrc{proc.go,gList}
+struct gList {
+    guintptr head;
+
+    bool empty() const { return head.v == 0; }
+    void push(g* gp);
+    g* pop();
+};
+
+/// A runtime lock (futex-based, lock_futex.cc). Go: `type mutex struct`.
+/// Held briefly, never across a park. @gosrc{runtime2.go,mutex}
+struct mutex {
+    uint32_t key = 0;  ///< 0 unlocked, 1 locked, 2 locked with sleepers
+};
+
+/// A one-shot wake-up: sleep on it, wake it once. Go: `type note struct`.
+/// @gosrc{runtime2.go,note}
+struct note {
+    uint32_t key = 0;
+};
+
+/// A goroutine. Go: `type g struct` (runtime2.go).
+///
+/// Who touches what: `stack`, `stackguard0`, `sched` belong to the g while it
+/// runs and to the scheduler (on g0) while it does not; `atomicstatus` is only
+/// changed with casgstatus; `schedlink` is owned by whichever queue holds the g.
+/// @gosrc{runtime2.go,g}
+struct g {
+    // Stack parameters. stack is [stack.lo, stack.hi). Go compares stackguard0
+    // in every function prologue; gort has no prologue checks (a guard page or a
+    // canary catches overflow, see stack.cc) and keeps the fields for the layout
+    // and for the debugger.
+    struct stack stack;
+    uintptr_t stackguard0;
+    uintptr_t stackguard1;
+
+    struct m* m;             ///< current m; nullptr when not running
+    gobuf sched;             ///< saved context while not running
+    uintptr_t syscallsp;     ///< if status==Gsyscall, the sp to show in tracebacks
+    uintptr_t syscallpc;     ///< if status==Gsyscall, the pc to show in tracebacks
+    uintptr_t stktopsp;      ///< expected sp at the top of the stack (newproc1)
+    void* param;             ///< generic pointer parameter passed by a waker
+    std::atomic<uint32_t> atomicstatus;
+    uint64_t goid;
+    guintptr schedlink;      ///< next g on a run queue or free list
+    int64_t waitsince;       ///< approx time when the g became blocked
+    waitReason waitreason;   ///< if status==Gwaiting
+
+    bool preempt;            ///< preemption signal (no async preemption in gort)
+    struct m* lockedm;       ///< LockOSThread (issue 5)
+
+    uint64_t parentGoid;     ///< goid of the goroutine that created this one
+    uintptr_t gopc;          ///< pc of the go statement that created this goroutine
+    uintptr_t startpc;       ///< pc of the goroutine function
+
+    // coroutine support (coro.cc)
+    struct coro* coroarg;    ///< argument during coroutine transfers
+    bool coroexit;           ///< gort: set while the coroutine's g is exiting
+
+    // Signal that turned into a panic or throw (signal_unix.cc, panic.cc).
+    uint32_t sig;
+    uintptr_t sigcode0;
+    uintptr_t sigcode1;
+    uintptr_t sigpc;
+};
+
+/// A machine: an OS thread. Go: `type m struct` (runtime2.go).
+/// @gosrc{runtime2.go,m}
+struct m {
+    g* g0;              ///< goroutine with the scheduling stack (the thread's own)
+    g* curg;            ///< current running goroutine
+    struct p* p;        ///< attached p for executing Go code (nullptr if none)
+    struct p* nextp;
+    struct p* oldp;     ///< the p that was attached before executing a syscall
+    int64_t id;
+    int32_t locks;      ///< runtime locks held; schedule() throws if nonzero
+    int32_t dying;
+    bool spinning;      ///< looking for work
+    bool blocked;       ///< sleeping on a note
+    note park;          ///< where stopm sleeps
+    m* alllink;         ///< on allm
+    m* schedlink;       ///< on sched.midle
+    g* lockedg;         ///< LockOSThread (issue 5)
+
+    // Fields used by gopark to hand information to park_m on g0.
+    bool (*waitunlockf)(g*, void*);
+    void* waitlock;
+
+    int32_t throwing;   ///< inside throw/fatal
+    uint32_t fastrand[2];  ///< per-M random state (Go's cheaprand)
+};
+
+/// A processor: the resource needed to run Go code. Go: `type p struct`.
+///
+/// runq is a lock-free ring: the owner P puts at the tail; the owner and
+/// (later) stealing Ps take from the head with CAS. runnext, if set, is the
+/// g to run next — it inherits the current time slice (Go's comment: a
+/// goroutine readied by the running one should run soon, e.g. the other end of
+/// a channel).
+/// @gosrc{runtime2.go,p}
+struct p {
+    int32_t id;
+    uint32_t status;     ///< one of Pidle/Prunning/...
+    p* link;             ///< on sched.pidle
+    uint32_t schedtick;  ///< incremented on every scheduler call
+    uint32_t syscalltick;
+    struct m* m;         ///< back-link to associated m (nullptr if idle)
+
+    // Queue of runnable goroutines. Accessed without lock.
+    uint32_t runqhead;
+    uint32_t runqtail;
+    guintptr runq[256];
+    guintptr runnext;
+
+    // Available G's (status == Gdead).
+    struct {
+        gList list;
+        int32_t n;
+    } gFree;
+
+    // Per-P stack cache (Go keeps it in p.mcache.stackcache; gort has no
+    // mcache, so it lives here): free stacks, linked through their lowest word.
+    struct {
+        uintptr_t list;
+        uintptr_t size;  ///< number of stacks
+    } stackcache;
+
+    bool preempt;
+};
+
+/// The scheduler's global state. Go: `type schedt struct`.
+/// @gosrc{runtime2.go,schedt}
+struct schedt {
+    std::atomic<uint64_t> goidgen;
+    mutex lock;          ///< protects everything below that is not atomic
+
+    m* midle;            ///< idle m's waiting for work
+    int32_t nmidle;      ///< number of idle m's waiting for work
+    int32_t nmidlelocked;
+    int64_t mnext;       ///< number of m's created so far and next M ID
+    int32_t maxmcount;
+    int32_t nmsys;       ///< system m's not counted for deadlock
+
+    p* pidle;            ///< idle p's
+    std::atomic<int32_t> npidle;
+    std::atomic<int32_t> nmspinning;
+
+    // Global runnable queue.
+    gQueue runq;
+    int32_t runqsize;
+
+    // Global cache of dead G's.
+    struct {
+        mutex lock;
+        gList stack;    ///< Gs with stacks
+        gList noStack;  ///< Gs without stacks
+        int32_t n;
+    } gFree;
+
+    int32_t ngsys;       ///< number of system goroutines
+};
+
+}  // namespace runtime

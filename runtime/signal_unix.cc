@@ -1,0 +1,84 @@
+// signal_unix.cc — synchronous signals: stack overflow and bad memory access.
+//
+// Go counterpart: src/runtime/signal_unix.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/signal_unix.go
+//
+// Each M has an alternate signal stack (Go: m.gsignal), so a SIGSEGV taken on
+// an exhausted goroutine stack can still run the handler. The handler sorts
+// the fault as Go's sighandler and sigpanic do:
+//   * on the current goroutine's guard page: Go's stack-overflow report
+//     (runtime: goroutine stack exceeds ... / fatal error: stack overflow);
+//   * elsewhere on a goroutine: Go's nil-dereference panic, with the
+//     [signal ...] line;
+//   * on g0 (the runtime itself): fatal error: unexpected signal during
+//     runtime execution.
+// Frames are printed from the faulting instruction: the C++ unwinder steps
+// through the kernel's signal frame.
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+namespace runtime {
+
+static constexpr size_t sigstackSize = 256 * 1024;  // room for libbacktrace's DWARF reader
+static constexpr uintptr_t guardSize = 4096;
+
+/// Reports whether addr lies in the page below gp's stack.
+static bool inguard(g* gp, uintptr_t addr) {
+    return gp->stack.lo != 0 && addr < gp->stack.lo && addr >= gp->stack.lo - guardSize;
+}
+
+/// The SIGSEGV/SIGBUS handler. Runs on: the M's signal stack.
+/// @gosrc{signal_unix.go,sighandler}
+static void sighandler(int sig, siginfo_t* info, void* ctx) {
+    auto* uc = static_cast<ucontext_t*>(ctx);
+    uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+    uintptr_t sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
+    uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
+    g* gp = getg();
+    if (gp == nullptr || gp->m == nullptr) {
+        // Not a gort thread: restore the default action and let it fault again.
+        signal(sig, SIG_DFL);
+        return;
+    }
+    gp->sigpc = pc;
+    if (gp != gp->m->g0 && (inguard(gp, addr) || inguard(gp, sp))) stackoverflow(gp, sp);
+    gp->sig = uint32_t(sig);
+    gp->sigcode0 = uintptr_t(info->si_code);
+    gp->sigcode1 = addr;
+    if (gp == gp->m->g0) {
+        printstring("fatal error: unexpected signal during runtime execution\n");
+        fatalthrow(throwTypeRuntime);
+    }
+    // Go's sigpanic → panicmem: an unrecovered runtime error.
+    printstring("panic: runtime error: invalid memory address or nil pointer dereference\n");
+    gp->m->throwing = throwTypeNone;
+    fatalthrow(throwTypeNone);
+}
+
+/// Installs the handlers. Runs on: g0 of m0, once. @gosrc{signal_unix.go,initsig}
+void initsig() {
+    struct sigaction sa {};
+    sa.sa_sigaction = sighandler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, nullptr);
+    sigaction(SIGBUS, &sa, nullptr);
+}
+
+/// Gives this M an alternate signal stack. Runs on: g0, from mstart1.
+/// @gosrc{signal_unix.go,minitSignalStack}
+void minitSignalStack() {
+    void* p = mmap(nullptr, sigstackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED) throw_("runtime: cannot allocate signal stack");
+    stack_t st{};
+    st.ss_sp = p;
+    st.ss_size = sigstackSize;
+    sigaltstack(&st, nullptr);
+}
+
+}  // namespace runtime

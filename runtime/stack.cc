@@ -1,0 +1,225 @@
+// stack.cc — goroutine stacks: a global pool of fixed-size stacks carved from
+// large mappings ("spans"), and a per-P cache in front of it.
+//
+// Go counterpart: src/runtime/stack.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/stack.go
+//
+// Go's stacks start at 8 KB and grow by copying: the compiler's prologue checks
+// SP against g.stackguard0 and calls morestack, which moves the stack and
+// rewrites every pointer into it. C++ cannot do that (pointers into the stack
+// are everywhere and untyped), so gort's stacks have a fixed size, chosen at
+// start-up, and overflow is caught instead of avoided:
+//
+//  * Size. Default 64 KiB (meson option `stack_size`, or GORT_STACKSIZE=bytes
+//    in the environment). Only touched pages cost memory: a goroutine that
+//    parks after a few calls uses one 4 KiB page of it, so a million parked
+//    goroutines need ~4 GB of RAM but 68 GB of address space, which 64-bit
+//    Linux gives freely (MAP_NORESERVE). 64 KiB is enough for printf, iostreams
+//    and C++ exception unwinding with room to spare; deeply recursive code should
+//    raise it.
+//
+//  * Guard pages. Below each stack lies a 4 KiB page. Made PROT_NONE, it turns
+//    an overflow into a SIGSEGV that signal_unix.cc reports in Go's words. But
+//    each protected page splits a mapping in two, costing two of the 65,530
+//    mappings Linux allows a process by default (vm.max_map_count), so guarding
+//    every stack would cap a program near 32,000 goroutines. gort therefore
+//    guards the first (max_map_count - 16384) / 2 stacks it creates — 24,573 on
+//    a default machine, leaving 16,384 mappings to malloc, libraries and the
+//    program — and leaves the rest unguarded.
+//
+//  * The zero canary. Every stack's lowest 32 bytes start out zero and stay zero unless the stack overflows.
+//    dropg checks them each time a goroutine switches out; a nonzero word means
+//    the goroutine ran off the bottom, and the program dies with Go's stack
+//    overflow message. Reading an untouched zero page costs no RAM. This is a
+//    fallback: it catches an overflow after the fact (another goroutine's stack
+//    below may already be damaged), where a guard page catches it at the
+//    faulting instruction. Stacks freed and reused keep their canary: the free
+//    list links through the stack's top word, not its bottom.
+//
+// Structure as in Go: stackpool (global, under a lock) hands out stacks from
+// spans; each P keeps a stackcache of up to stackCacheSize stacks, refilled and
+// released half at a time, so stackalloc and stackfree usually take no lock.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime.h"
+
+#ifndef GORT_STACK_SIZE
+#define GORT_STACK_SIZE 65536
+#endif
+
+namespace runtime {
+
+uintptr_t startingStackSize = GORT_STACK_SIZE;
+
+static constexpr uintptr_t pageSize = 4096;
+static constexpr uintptr_t guardSize = pageSize;     // one guard page per stack
+static constexpr uintptr_t spanStacks = 256;         // stacks per mapping
+static constexpr uintptr_t stackCacheSize = 32;      // Go: _StackCacheSize, in stacks
+static constexpr uintptr_t canaryWords = 4;          // zero words checked at stack.lo
+
+/// Global pool of free stacks, linked through each stack's top word.
+/// Go: stackpool (one list per order; gort has one size). @gosrc{stack.go,stackpool}
+static struct {
+    mutex lock;
+    uintptr_t free;      ///< top-word-linked list of free stacks (stack.lo values)
+    uintptr_t nguarded;  ///< stacks created with a PROT_NONE guard page
+    uintptr_t maxguarded;
+} stackpool;
+
+static uintptr_t& stacklink(uintptr_t lo) {
+    return *reinterpret_cast<uintptr_t*>(lo + startingStackSize - sizeof(uintptr_t));
+}
+
+/// Reads vm.max_map_count (65530 unless the administrator changed it).
+static uintptr_t maxMapCount() {
+    uintptr_t n = 65530;
+    if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+        unsigned long v;
+        if (std::fscanf(f, "%lu", &v) == 1) n = v;
+        std::fclose(f);
+    }
+    return n;
+}
+
+/// Initializes the stack allocator: the stack size and the guard budget.
+/// Runs on: g0, once, from schedinit. @gosrc{stack.go,stackinit}
+void stackinit() {
+    if (const char* s = std::getenv("GORT_STACKSIZE")) {
+        char* end;
+        unsigned long v = std::strtoul(s, &end, 0);
+        // Like Go's tolerant GODEBUG parsing: a bad value is ignored.
+        if (*end == 0 && v >= 16 * 1024 && v <= (1ul << 30)) startingStackSize = v;
+    }
+    startingStackSize = (startingStackSize + pageSize - 1) & ~(pageSize - 1);
+    uintptr_t maps = maxMapCount();
+    stackpool.maxguarded = maps > 2 * 16384 ? (maps - 16384) / 2 : maps / 4;
+}
+
+/// Maps a new span of spanStacks stacks and puts them on the pool's free list.
+/// Guard pages go below as many of them as the budget allows.
+/// stackpool.lock must be held. @gosrc{stack.go,stackpoolalloc}
+static void stackpoolgrow() {
+    uintptr_t slot = guardSize + startingStackSize;
+    void* v = mmap(nullptr, slot * spanStacks, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (v == MAP_FAILED) throw_("out of memory allocating stack");
+    auto base = reinterpret_cast<uintptr_t>(v);
+    for (uintptr_t i = spanStacks; i-- > 0;) {
+        uintptr_t guard = base + i * slot;
+        if (stackpool.nguarded < stackpool.maxguarded &&
+            mprotect(reinterpret_cast<void*>(guard), guardSize, PROT_NONE) == 0)
+            stackpool.nguarded++;
+        uintptr_t lo = guard + guardSize;
+        stacklink(lo) = stackpool.free;
+        stackpool.free = lo;
+    }
+}
+
+/// Takes one stack from the global pool. @gosrc{stack.go,stackpoolalloc}
+static uintptr_t stackpoolalloc() {
+    if (stackpool.free == 0) stackpoolgrow();
+    uintptr_t x = stackpool.free;
+    stackpool.free = stacklink(x);
+    return x;
+}
+
+/// Returns one stack to the global pool. @gosrc{stack.go,stackpoolfree}
+static void stackpoolfree(uintptr_t x) {
+    stacklink(x) = stackpool.free;
+    stackpool.free = x;
+}
+
+/// Fills half of the P's cache from the global pool. @gosrc{stack.go,stackcacherefill}
+static void stackcacherefill(p* c) {
+    lock(&stackpool.lock);
+    while (c->stackcache.size < stackCacheSize / 2) {
+        uintptr_t x = stackpoolalloc();
+        stacklink(x) = c->stackcache.list;
+        c->stackcache.list = x;
+        c->stackcache.size++;
+    }
+    unlock(&stackpool.lock);
+}
+
+/// Returns half of the P's cache to the global pool. @gosrc{stack.go,stackcacherelease}
+static void stackcacherelease(p* c) {
+    lock(&stackpool.lock);
+    while (c->stackcache.size > stackCacheSize / 2) {
+        uintptr_t x = c->stackcache.list;
+        c->stackcache.list = stacklink(x);
+        stackpoolfree(x);
+        c->stackcache.size--;
+    }
+    unlock(&stackpool.lock);
+}
+
+/// Allocates an n-byte stack (n must be startingStackSize: gort has one size).
+/// Runs on: g0 (from newproc1), or with a P. @gosrc{stack.go,stackalloc}
+struct stack stackalloc(uint32_t n) {
+    if (n != startingStackSize) throw_("stackalloc: bad size");
+    uintptr_t v;
+    p* c = getg()->m->p;
+    if (c == nullptr) {
+        // No P (during start-up, or an M without one): use the global pool.
+        lock(&stackpool.lock);
+        v = stackpoolalloc();
+        unlock(&stackpool.lock);
+    } else {
+        if (c->stackcache.list == 0) stackcacherefill(c);
+        v = c->stackcache.list;
+        c->stackcache.list = stacklink(v);
+        c->stackcache.size--;
+    }
+    return {v, v + n};
+}
+
+/// Frees a stack allocated by stackalloc. @gosrc{stack.go,stackfree}
+void stackfree(struct stack stk) {
+    if (stk.hi - stk.lo != startingStackSize) throw_("stackfree: bad stack size");
+    p* c = getg()->m->p;
+    if (c == nullptr) {
+        lock(&stackpool.lock);
+        stackpoolfree(stk.lo);
+        unlock(&stackpool.lock);
+        return;
+    }
+    if (c->stackcache.size >= stackCacheSize) stackcacherelease(c);
+    stacklink(stk.lo) = c->stackcache.list;
+    c->stackcache.list = stk.lo;
+    c->stackcache.size++;
+}
+
+/// Checks gp's zero canary (see the top of this file): dies with Go's stack
+/// overflow message if the goroutine ran past the bottom of its stack.
+/// Called by dropg at every switch-out. Runs on: g0.
+/// @differs{Go grows stacks instead; gort detects overflow}
+void stackcheck(g* gp) {
+    if (gp == nullptr || gp->stack.lo == 0 || gp == getg()->m->g0) return;
+    auto* w = reinterpret_cast<const volatile uintptr_t*>(gp->stack.lo);
+    uintptr_t any = 0;
+    for (uintptr_t i = 0; i < canaryWords; i++) any |= w[i];
+    if (any == 0) return;
+    stackoverflow(gp, gp->sched.sp);
+}
+
+/// Prints Go's two stack-overflow lines and throws "stack overflow".
+/// Runs on: g0 or the signal stack. @gosrc{stack.go,newstack}
+void stackoverflow(g* gp, uintptr_t sp) {
+    printstring("runtime: goroutine stack exceeds ");
+    printuint(startingStackSize);
+    printstring("-byte limit\n");
+    printstring("runtime: sp=");
+    printhex(sp);
+    printstring(" stack=[");
+    printhex(gp->stack.lo);
+    printstring(", ");
+    printhex(gp->stack.hi);
+    printstring("]\n");
+    throw_("stack overflow");
+}
+
+}  // namespace runtime

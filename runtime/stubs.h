@@ -1,0 +1,155 @@
+// stubs.h — the contracts of the assembly routines, and getg().
+//
+// Go counterpart: src/runtime/stubs.go (declarations of asm functions)
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/stubs.go
+//
+// The bodies are in arch/amd64/asm_amd64.S; this file says what each does and
+// what it assumes, as stubs.go does for Go. The asm symbols carry Go's names
+// (`runtime.gogo`, `runtime.mcall`, ...) so `break 'runtime.gogo'` works in gdb.
+//
+// The ABI gap (see docs, "Differs from Go"). Go's internal ABI has no
+// callee-saved registers, so Go's mcall and gogo save and restore only SP, PC
+// and BP. C++ code compiled for the SysV ABI expects RBX, RBP and R12–R15 to
+// survive any call. gort keeps the asm and gobuf exactly Go's and closes the gap
+// at the C++ side: C++ reaches mcall and gosave only through the inline-asm shims
+// below, which tell the compiler that every register except RSP and RBP is
+// destroyed. The compiler then keeps nothing live in a register across the
+// switch; RBP is restored by gogo from gobuf.bp. The shims also step over the
+// 128-byte red zone below RSP before their CALL, so a leaf function's red-zone
+// data cannot be overwritten by the pushed return address.
+//
+// Not saved, as in Go: the MXCSR and x87 control words. A goroutine that changes
+// the rounding mode changes it for the goroutines that run after it on that M.
+#pragma once
+
+#include "runtime2.h"
+
+namespace runtime {
+
+/// The current g of this thread: the chapter's `get_tls(CX); MOVQ g(CX), BX`.
+///
+/// The slot is a `thread_local` read %fs-relative. The read is `asm volatile` so
+/// the compiler never reuses a value (or the slot's address) computed before a
+/// switch: after a park, the goroutine may resume on another OS thread whose %fs
+/// points at another slot. Go ≥1.17 also keeps g in R14; gort does not (R14 is
+/// callee-saved in SysV and belongs to C++ code).
+/// Runs on: either stack. @gosrc{stubs.go,getg}
+/// @chapter{getg}
+/// @differs{TLS only, no R14 g register}
+inline g* getg() {
+    g* gp;
+    asm volatile(
+        "movq runtime.tlsg@gottpoff(%%rip), %0\n\t"  // get_tls(CX): offset of the slot
+        "movq %%fs:(%0), %0"                          // MOVQ g(CX), BX
+        : "=r"(gp));
+    return gp;
+}
+
+/// Sets this thread's g (what gogo and mcall do in asm). Runs on: either.
+inline void setg(g* gp) {
+    uintptr_t off;
+    asm volatile(
+        "movq runtime.tlsg@gottpoff(%%rip), %0\n\t"
+        "movq %1, %%fs:(%0)"
+        : "=&r"(off)
+        : "r"(gp)
+        : "memory");
+}
+
+extern "C" {
+/// Restores the context in buf and jumps to buf->pc: the second half of every
+/// switch (setjmp's longjmp). Sets g = buf->g, SP, BP, AX = buf->ret,
+/// DX = DI = buf->ctxt, then clears buf. Never returns.
+/// Runs on: g0 (called from execute), or any stack for gosave round trips.
+/// @gosrc{asm_amd64.s,gogo} @chapter{gogo}
+[[noreturn]] void gogo(gobuf* buf) asm("runtime.gogo");
+
+/// Saves the caller's context into g->sched and calls fn(g) on m->g0's stack.
+/// fn must never return: it should gogo(&g->sched) (eventually, via schedule)
+/// to keep running g. Call it only through mcall() below.
+/// Runs on: g's stack (throws "runtime: mcall called on m->g0 stack" on g0).
+/// @gosrc{asm_amd64.s,mcall} @chapter{mcall}
+void mcall_asm(void (*fn)(g*)) asm("runtime.mcall");
+
+/// The chapter's gosave (Go ≤1.16; go1.22 replaced it by
+/// gosave_systemstack_switch): saves the caller's SP, PC, BP and g in buf,
+/// clears ret and ctxt. A later gogo(buf) returns from gosave a second time, as
+/// longjmp returns from setjmp. Call it only through gosave() below.
+/// Runs on: any stack. @chapter{gosave}
+/// @differs{historical: not in go1.22}
+void gosave_asm(gobuf* buf) asm("runtime.gosave");
+
+/// Runs fn on the g0 stack of this M and returns; if already on g0, calls fn
+/// directly. fn is a funcval, called with itself as argument.
+/// Unlike mcall, systemstack returns to its caller with every SysV callee-saved
+/// register intact, so it is called directly.
+/// Runs on: g (switches) or g0 (no switch). @gosrc{asm_amd64.s,systemstack}
+void systemstack_asm(funcval* fn) asm("runtime.systemstack");
+
+/// A marker routine: the PC a g shows while it is inside systemstack. Never run.
+/// @gosrc{asm_amd64.s,systemstack_switch}
+void systemstack_switch() asm("runtime.systemstack_switch");
+
+/// The return address of every goroutine's first frame: when fn returns, it
+/// "returns" into goexit+1, which calls goexit1. Its unwind info marks the end
+/// of the stack for gdb and for the C++ unwinder. Never called directly.
+/// @gosrc{asm_amd64.s,goexit}
+void goexit() asm("runtime.goexit");
+}
+
+/// Go's `mcall(fn)`, callable from C++: the shim that closes the ABI gap
+/// (see the top of this file). Runs on: g's stack. @gosrc{stubs.go,mcall}
+/// @chapter{mcall} @differs{callee-saved registers spilled by the compiler}
+__attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
+    asm volatile(
+        "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone
+        "call runtime.mcall\n\t"      // returns when gogo resumes g->sched
+        "lea 128(%%rsp), %%rsp"
+        : "+D"(fn)
+        :
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+          "r15", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)",
+          "st(4)", "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6",
+          "mm7", "memory", "cc");
+}
+
+/// The chapter's gosave, callable from C++. Returns 0 when it saves; returns
+/// buf->ret when a gogo(buf) resumes it (set buf->ret before the gogo).
+/// The caller's frame must still be live when gogo(buf) runs.
+/// Runs on: any stack. @chapter{gosave} @differs{historical}
+__attribute__((always_inline)) inline uintptr_t gosave(gobuf* buf) {
+    uintptr_t ret;
+    asm volatile(
+        "lea -128(%%rsp), %%rsp\n\t"
+        "call runtime.gosave\n\t"  // first return: AX = 0 (gosave zeroes buf->ret)
+        "lea 128(%%rsp), %%rsp"    // second return (via gogo): AX = buf->ret
+        : "=a"(ret), "+D"(buf)
+        :
+        : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)",
+          "st(4)", "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6",
+          "mm7", "memory", "cc");
+    return ret;
+}
+
+/// Go's `systemstack(func(){...})`: runs f on the g0 stack and returns.
+/// The closure lives in the caller's frame (no allocation).
+/// Runs on: either. @gosrc{stubs.go,systemstack}
+template <class F>
+inline void systemstack(F&& f) {
+    struct closure : funcval {
+        F* f;
+        static void call(funcval* fv) { (*static_cast<closure*>(fv)->f)(); }
+    } c;
+    c.fn = &closure::call;
+    c.f = &f;
+    systemstack_asm(&c);
+}
+
+/// Go's `getcallerpc()` / `getcallersp()`, for functions with frame pointers.
+#define getcallerpc() reinterpret_cast<uintptr_t>(__builtin_return_address(0))
+#define getcallersp() (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 16)
+
+}  // namespace runtime

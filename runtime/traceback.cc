@@ -1,0 +1,321 @@
+// traceback.cc — goroutine tracebacks in Go's layout.
+//
+// Go counterpart: src/runtime/traceback.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/traceback.go
+//
+// What a dump looks like (Go's layout, kept exactly):
+//
+//   goroutine 7 [chan receive]:
+//   main_main()::{lambda()#1}::operator()() const
+//   	/src/examples/x.cc:12 +0x2d
+//   created by main_main() in goroutine 1
+//   	/src/examples/x.cc:10 +0x5e
+//
+// How frames are found (differs from Go, which has its own pc-value tables):
+//  * the goroutine that is crashing, or running: libgcc's CFI unwinder
+//    (_Unwind_Backtrace), which walks through frames without frame pointers
+//    (libstdc++'s terminate path, the kernel's signal frame) and stops at
+//    goexit, whose unwind info says "no caller";
+//  * a parked goroutine: its saved gobuf (pc, bp) and the frame-pointer chain
+//    from there, which the runtime keeps (-fno-omit-frame-pointer) — mcall
+//    saves the caller's BP for exactly this;
+//  * names, files and lines: libbacktrace (shipped with GCC, reads DWARF),
+//    names demangled with abi::__cxa_demangle. Inlined calls are frames too,
+//    printed as Go prints them: with "(...)" and no +0x offset.
+//
+// Which frames show (Go's showframe): GOTRACEBACK=system or crash, or a runtime
+// throw, shows everything; otherwise frames of the runtime itself (names in
+// namespace runtime, asm symbols runtime.*) are hidden.
+#include <backtrace.h>
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <unwind.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime.h"
+
+namespace runtime {
+
+static backtrace_state* btstate;
+static constexpr int tracebackLimit = 100;  // Go: tracebackInnerFrames + tracebackOuterFrames
+
+/// Loads the symbolizer. Done at start-up, not on the fatal path, so a crash
+/// does not have to allocate much. Runs on: g0.
+void tracebackinit() {
+    btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
+}
+
+/// Go's showframe: hide the runtime's own frames unless asked.
+static bool showframe(const char* name, int level) {
+    if (level >= 2) return true;
+    if (name == nullptr) return true;
+    return std::strncmp(name, "runtime::", 9) != 0 && std::strncmp(name, "runtime.", 8) != 0 &&
+           std::strncmp(name, "void runtime::", 14) != 0;
+}
+
+struct frameprinter {
+    int level;
+    uintptr_t pc;       ///< the pc printed in +0x offsets
+    uintptr_t entry;    ///< start of the physical function containing pc
+    const char* sym;    ///< its ELF symbol (mangled), from the symbol table
+    int printed;        ///< frames printed so far (physical and inlined)
+    int seen;           ///< lines reported for this pc so far
+    int total;          ///< lines reported for this pc (first pass)
+    bool stop;          ///< reached goexit: end of the goroutine's stack
+};
+
+static char* demangle(const char* name) {
+    int status;
+    return name ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
+}
+
+static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, uintptr_t) {
+    auto* fp = static_cast<frameprinter*>(data);
+    fp->entry = symval;
+    fp->sym = symname;
+}
+
+/// Removes the parameter list (and a trailing " const") from a demangled
+/// name, for Go's "created by F" line: "main_main()" → "main_main".
+static void stripargs(char* name) {
+    size_t n = std::strlen(name);
+    if (n > 6 && std::strcmp(name + n - 6, " const") == 0) name[n -= 6] = 0;
+    if (n == 0 || name[n - 1] != ')') return;
+    int depth = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (name[i] == ')') depth++;
+        if (name[i] == '(' && --depth == 0) {
+            name[i] = 0;
+            return;
+        }
+    }
+}
+
+/// The name to print for one frame. A physical frame is named by its ELF
+/// symbol (complete, demangled). An inlined one only has DWARF's short
+/// name; the common short name "operator()" of a go statement's lambda is
+/// completed from the goclosure<Lambda> that inlined it.
+static char* framename(const char* dwarfname, const char* sym, bool inlined) {
+    char* phys = demangle(sym);
+    if (!inlined && phys) return phys;
+    if (dwarfname && std::strncmp(dwarfname, "_Z", 2) == 0) {  // DWARF gave a linkage name
+        std::free(phys);
+        return demangle(dwarfname);
+    }
+    if (phys && dwarfname && std::strcmp(dwarfname, "operator()") == 0) {
+        const char* open = std::strstr(phys, "goclosure<");
+        const char* close = open ? std::strstr(open, ">::call") : nullptr;
+        if (close) {
+            open += std::strlen("goclosure<");
+            size_t n = size_t(close - open);
+            auto* out = static_cast<char*>(std::malloc(n + 32));
+            std::memcpy(out, open, n);
+            std::strcpy(out + n, "::operator()(...)");
+            std::free(phys);
+            return out;
+        }
+    }
+    std::free(phys);
+    return nullptr;
+}
+
+static int countcb(void* data, uintptr_t, const char*, int, const char*) {
+    static_cast<frameprinter*>(data)->total++;
+    return 0;
+}
+
+/// Prints one line pair for pc: "name(...)\n\tfile:line +0xoff\n". libbacktrace
+/// calls it innermost first; all but the last (outermost) call are inlined.
+static int linecb(void* data, uintptr_t, const char* file, int line, const char* fn) {
+    auto* fp = static_cast<frameprinter*>(data);
+    bool inlined = ++fp->seen < fp->total;
+    char* d = framename(fn, fp->sym, inlined);
+    const char* name = d ? d : fn ? fn : fp->sym;
+    if (name && std::strcmp(name, "runtime.goexit") == 0) fp->stop = true;
+    if (showframe(name, fp->level) && fp->printed < tracebackLimit) {
+        printstring(name ? name : "?");
+        if (d == nullptr) printstring(inlined ? "(...)" : "()");
+        printstring("\n\t");
+        printstring(file ? file : "?");
+        printstring(":");
+        printint(line);
+        if (!inlined && fp->entry != 0) {
+            printstring(" +");
+            printhex(fp->pc - fp->entry);
+        }
+        printstring("\n");
+        fp->printed++;
+    }
+    std::free(d);
+    return 0;
+}
+
+/// Prints the frames at one pc. isret: pc is a return address, so the call
+/// itself is at pc-1 (Go does the same adjustment).
+static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
+    fp->pc = pc;
+    fp->entry = 0;
+    fp->sym = nullptr;
+    fp->seen = 0;
+    fp->total = 0;
+    uintptr_t lookup = isret ? pc - 1 : pc;
+    backtrace_syminfo(btstate, lookup, symcb, nullptr, fp);
+    backtrace_pcinfo(btstate, lookup, countcb, nullptr, fp);
+    backtrace_pcinfo(btstate, lookup, linecb, nullptr, fp);
+}
+
+/// Prints "created by F in goroutine N\n\tfile:line +0xoff" for gp.
+/// @gosrc{traceback.go,printcreatedby}
+static void printcreatedby(g* gp) {
+    if (gp->gopc == 0 || gp->goid == 1) return;
+    frameprinter fp{2, 0, 0, nullptr, 0, 0, 0, false};
+    fp.pc = gp->gopc;
+    uintptr_t lookup = gp->gopc - 1;
+    backtrace_syminfo(btstate, lookup, symcb, nullptr, &fp);
+    // The creating function's name: the outermost physical function at gopc.
+    struct namecb {
+        static int cb(void* data, uintptr_t, const char* file, int line, const char* fn) {
+            auto* out = static_cast<const char**>(data);
+            out[0] = fn;
+            out[1] = file;
+            out[2] = reinterpret_cast<const char*>(uintptr_t(line));
+            return 0;
+        }
+    };
+    const char* out[3] = {nullptr, nullptr, nullptr};
+    backtrace_pcinfo(btstate, lookup, namecb::cb, nullptr, out);
+    char* d = demangle(fp.sym);
+    if (d) stripargs(d);
+    printstring("created by ");
+    printstring(d ? d : fp.sym ? fp.sym : "?");
+    printstring(" in goroutine ");
+    printuint(gp->parentGoid);
+    printstring("\n\t");
+    printstring(out[1] ? out[1] : "?");
+    printstring(":");
+    printint(int64_t(reinterpret_cast<uintptr_t>(out[2])));
+    if (fp.entry) {
+        printstring(" +");
+        printhex(gp->gopc - fp.entry);
+    }
+    printstring("\n");
+    std::free(d);
+}
+
+static int tracebacklevel() {
+    m* mp = getg() ? getg()->m : nullptr;
+    if (mp && mp->throwing >= 2) return 2;  // runtime throw: show runtime frames
+    return traceback_level;
+}
+
+/// Prints the stack of a goroutine that is not running, from its saved
+/// context, following frame pointers. Runs on: any stack.
+/// @gosrc{traceback.go,traceback}
+static void tracebacksaved(g* gp) {
+    frameprinter fp{tracebacklevel(), 0, 0, nullptr, 0, 0, 0, false};
+    uintptr_t pc = gp->sched.pc, bp = gp->sched.bp;
+    if (gp->syscallsp != 0) pc = gp->syscallpc;
+    bool isret = true;  // sched.pc is the return address of the mcall shim
+    for (int n = 0; n < 1000 && !fp.stop; n++) {
+        if (pc == reinterpret_cast<uintptr_t>(&goexit) + 1) break;
+        printframe(&fp, pc, isret);
+        isret = true;
+        if (bp < gp->stack.lo || bp + 16 > gp->stack.hi || (bp & 7)) break;
+        pc = reinterpret_cast<uintptr_t*>(bp)[1];
+        bp = reinterpret_cast<uintptr_t*>(bp)[0];
+        if (pc == 0) break;
+    }
+    if (fp.printed >= tracebackLimit) printstring("...additional frames elided...\n");
+    printcreatedby(gp);
+}
+
+struct unwindstate {
+    frameprinter fp;
+    uintptr_t startpc;  ///< print from the frame at this pc (0: from the first)
+    int skip;           ///< then skip this many more frames
+    bool started;
+};
+
+static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
+    auto* st = static_cast<unwindstate*>(arg);
+    int ipBefore = 0;
+    uintptr_t pc = _Unwind_GetIPInfo(ctx, &ipBefore);
+    if (pc == 0) return _URC_END_OF_STACK;
+    if (!st->started) {
+        if (st->startpc != 0 && pc != st->startpc) return _URC_NO_REASON;
+        if (st->skip < 0) {  // skip through the C++ throw machinery
+            Dl_info info;
+            if (dladdr(reinterpret_cast<void*>(pc - 1), &info) && info.dli_sname &&
+                (std::strcmp(info.dli_sname, "__cxa_throw") == 0 ||
+                 std::strcmp(info.dli_sname, "__cxa_rethrow") == 0 ||
+                 std::strstr(info.dli_sname, "rethrow_exception") != nullptr))
+                st->skip = 0;
+            return _URC_NO_REASON;
+        }
+        st->started = true;
+    }
+    if (st->skip > 0) {
+        st->skip--;
+        return _URC_NO_REASON;
+    }
+    printframe(&st->fp, pc, !ipBefore);
+    bool done = st->fp.stop || st->fp.printed >= tracebackLimit;
+    return done ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+/// Prints the stack of the calling goroutine (or g0), from the caller of
+/// tracebackcurrent, skipping `skip` frames, or, if startpc is set, starting at
+/// the frame whose pc is startpc (the interrupted pc of a signal).
+/// Runs on: the stack being printed (or the signal stack above it).
+void tracebackcurrent(g* gp, int skip, uintptr_t startpc) {
+    unwindstate st{{tracebacklevel(), 0, 0, nullptr, 0, 0, 0, false}, startpc, skip < 0 ? -1 : skip + 1,
+                   false};
+    if (startpc) st.skip = 0;
+    _Unwind_Backtrace(unwindcb, &st);
+    if (st.fp.printed >= tracebackLimit) printstring("...additional frames elided...\n");
+    if (gp && gp != gp->m->g0) printcreatedby(gp);
+}
+
+/// Prints "goroutine N [status]:". @gosrc{traceback.go,goroutineheader}
+void goroutineheader(g* gp) {
+    uint32_t gpstatus = readgstatus(gp) & ~Gscan;
+    static const char* const gStatusStrings[] = {"idle",       "runnable", "running",
+                                                 "syscall",    "waiting",  "moribund",
+                                                 "dead",       "enqueue",  "copystack",
+                                                 "preempted"};
+    const char* status = gpstatus < std::size(gStatusStrings) ? gStatusStrings[gpstatus] : "???";
+    // Override: use the wait reason if the g is waiting.
+    if (gpstatus == Gwaiting && gp->waitreason != waitReasonZero)
+        status = waitReasonString(gp->waitreason);
+    printstring("goroutine ");
+    printuint(gp->goid);
+    printstring(" [");
+    printstring(status);
+    printstring("]:\n");
+}
+
+/// Prints every goroutine other than me (and its M's current one, which the
+/// caller printed). @gosrc{traceback.go,tracebackothers}
+void tracebackothers(g* me) {
+    g* curgp = getg()->m->curg;
+    if (curgp != nullptr && curgp != me) {
+        printstring("\n");
+        goroutineheader(curgp);
+        tracebacksaved(curgp);
+    }
+    for (g* gp : allgs) {
+        if (gp == me || gp == curgp || readgstatus(gp) == Gdead) continue;
+        printstring("\n");
+        goroutineheader(gp);
+        if (readgstatus(gp) == Grunning && gp->m != getg()->m) {
+            printstring("\tgoroutine running on other thread; stack unavailable\n");
+            printcreatedby(gp);
+        } else {
+            tracebacksaved(gp);
+        }
+    }
+}
+
+}  // namespace runtime
