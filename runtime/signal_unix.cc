@@ -26,7 +26,7 @@ namespace runtime {
 static constexpr size_t sigstackSize = 256 * 1024;  // room for libbacktrace's DWARF reader
 static constexpr uintptr_t guardSize = 4096;
 
-/// Reports whether addr lies in the page below gp's stack.
+/// Reports whether addr lies in the guard page below gp's stack.
 static bool inguard(g* gp, uintptr_t addr) {
     return gp->stack.lo != 0 && addr < gp->stack.lo && addr >= gp->stack.lo - guardSize;
 }
@@ -45,7 +45,10 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
         return;
     }
     gp->sigpc = pc;
-    if (gp != gp->m->g0 && (inguard(gp, addr) || inguard(gp, sp))) stackoverflow(gp, sp);
+    // On the guard page, or with SP already below the stack (an unguarded
+    // stack that ran into whatever lies below it): a stack overflow.
+    if (gp != gp->m->g0 && (inguard(gp, addr) || (sp < gp->stack.lo && sp + (1 << 20) > gp->stack.lo)))
+        stackoverflow(gp, sp);
     gp->sig = uint32_t(sig);
     gp->sigcode0 = uintptr_t(info->si_code);
     gp->sigcode1 = addr;

@@ -25,7 +25,8 @@
 //    every stack would cap a program near 32,000 goroutines. gort therefore
 //    guards the first (max_map_count - 16384) / 2 stacks it creates — 24,573 on
 //    a default machine, leaving 16,384 mappings to malloc, libraries and the
-//    program — and leaves the rest unguarded.
+//    program — and leaves the rest unguarded. GORT_STACKGUARDS=n lowers the
+//    budget to n (0: no guard pages; the tests use it to reach the canary).
 //
 //  * The zero canary. Every stack's lowest 32 bytes start out zero and stay zero unless the stack overflows.
 //    dropg checks them each time a goroutine switches out; a nonzero word means
@@ -97,6 +98,12 @@ void stackinit() {
     startingStackSize = (startingStackSize + pageSize - 1) & ~(pageSize - 1);
     uintptr_t maps = maxMapCount();
     stackpool.maxguarded = maps > 2 * 16384 ? (maps - 16384) / 2 : maps / 4;
+    // GORT_STACKGUARDS=n lowers the budget (tests use 0 to reach the canary).
+    if (const char* s = std::getenv("GORT_STACKGUARDS")) {
+        char* end;
+        unsigned long v = std::strtoul(s, &end, 10);
+        if (*end == 0 && v < stackpool.maxguarded) stackpool.maxguarded = v;
+    }
 }
 
 /// Maps a new span of spanStacks stacks and puts them on the pool's free list.

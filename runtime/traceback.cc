@@ -66,9 +66,14 @@ struct frameprinter {
     bool stop;          ///< reached goexit: end of the goroutine's stack
 };
 
+/// Demangles a C++ symbol, dropping GCC's " [clone .isra.0]"-style suffixes
+/// (the compiler's specialized copies are still the same source function).
 static char* demangle(const char* name) {
     int status;
-    return name ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
+    char* d = name ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
+    if (d)
+        if (char* clone = std::strstr(d, " [clone ")) *clone = 0;
+    return d;
 }
 
 static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, uintptr_t) {

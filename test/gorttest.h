@@ -1,0 +1,49 @@
+// gorttest.h — helpers shared by gort's Catch2 tests.
+//
+// Fatal paths (throw, deadlock, stack overflow, unhandled exceptions) end the
+// process, so they are tested in a child: the test binary re-executes itself
+// with GORT_TEST_CHILD=<scenario>, the child runs that scenario (registered
+// with GORT_CHILD below) on goroutine 1, and the parent checks its exact
+// stderr and exit status. Re-executing, not fork(), keeps the child a fresh
+// gort process (fork would copy one thread of a runtime that may have many).
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "go.h"
+
+namespace gorttest {
+
+struct childresult {
+    int status;        ///< exit status, or 128+signal
+    std::string err;   ///< everything the child wrote to stderr
+    std::string out;   ///< everything the child wrote to stdout
+};
+
+/// Runs scenario `name` in a child process with extra environment entries.
+childresult runchild(const char* name, std::vector<std::string> env = {});
+
+using scenario = void (*)();
+struct registrar {
+    registrar(const char* name, scenario fn);
+};
+
+/// Runs the scenario named by GORT_TEST_CHILD, if any; returns false if none.
+bool runscenario();
+
+/// Replaces every "+0x<hex>" and "0x<hex>" by "+0x?" / "0x?" and absolute
+/// paths' directories by nothing, so dumps can be compared exactly.
+std::string normalize(const std::string& s);
+
+}  // namespace gorttest
+
+/// Defines a child scenario; its function is named gorttest_child_<ident>, which
+/// is what the child's tracebacks show:
+///   GORT_CHILD(deadlock) { ...body run in the child... }
+#define GORT_CHILD(ident)                                                       \
+    void gorttest_child_##ident();                                              \
+    static gorttest::registrar gorttest_reg_##ident(#ident, &gorttest_child_##ident); \
+    void gorttest_child_##ident()

@@ -1,0 +1,215 @@
+// test_proc.cc — the scheduler on one P: creation, run order, exit, and the
+// deadlock and panic reports.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gorttest.h"
+
+using namespace runtime;
+using gorttest::normalize;
+using gorttest::runchild;
+
+// Waits (yielding) until all goroutines but the caller have finished.
+static void waitothers() {
+    while (NumGoroutine() > 1) Gosched();
+}
+
+TEST_CASE("go statements run newest first, then FIFO (runnext)", "[proc][order]") {
+    // Go with GOMAXPROCS=1: `go A; go B; go C; Gosched()` runs C, A, B: each
+    // new g takes runnext and pushes the previous one to the queue's tail.
+    std::string order;
+    for (char c : {'A', 'B', 'C'}) gort::go([&order, c] { order += c; });
+    Gosched();
+    waitothers();
+    CHECK(order == "CAB");
+}
+
+TEST_CASE("goready puts the readied g in runnext", "[proc][order]") {
+    std::string order;
+    std::vector<g*> gs;
+    for (char c : {'A', 'B', 'C'}) {
+        gort::go([&, c] {
+            gs.push_back(getg());
+            gopark(nullptr, nullptr, waitReasonSemacquire);
+            order += c;
+        });
+    }
+    Gosched();  // all three park (in C, A, B order)
+    REQUIRE(gs.size() == 3);
+    for (g* gp : gs) REQUIRE(readgstatus(gp) == Gwaiting);
+    // Ready them in park order C, A, B: the last readied (B) runs first.
+    for (g* gp : gs) goready(gp);
+    Gosched();
+    waitothers();
+    CHECK(order == "BCA");
+}
+
+TEST_CASE("Gosched round-robins through the global queue", "[proc][order]") {
+    std::string order;
+    for (char c : {'1', '2', '3'}) {
+        gort::go([&order, c] {
+            for (int i = 0; i < 3; i++) {
+                order += c;
+                Gosched();
+            }
+        });
+    }
+    waitothers();
+    CHECK(order == "312312312");
+}
+
+TEST_CASE("100,000 goroutines run to completion", "[proc][many]") {
+    constexpr int n = 100000;
+    long sum = 0;
+    for (int i = 0; i < n; i++) gort::go([&sum, i] { sum += i; });
+    CHECK(NumGoroutine() == n + 1);
+    waitothers();
+    CHECK(sum == long(n) * (n - 1) / 2);
+    CHECK(NumGoroutine() == 1);
+}
+
+TEST_CASE("created goroutines get increasing ids and a creator", "[proc]") {
+    uint64_t me = getg()->goid, a = 0, b = 0, parent = 0;
+    gort::go([&] { a = getg()->goid; parent = getg()->parentGoid; });
+    gort::go([&] { b = getg()->goid; });
+    waitothers();
+    CHECK(b == a + 1);
+    CHECK(parent == me);
+}
+
+TEST_CASE("Goexit runs destructors and ends only its goroutine", "[proc][goexit]") {
+    struct deferred {
+        int* n;
+        ~deferred() { (*n)++; }
+    };
+    int destroyed = 0;
+    bool after = false;
+    gort::go([&] {
+        deferred d{&destroyed};
+        Goexit();
+        after = true;  // not reached
+    });
+    waitothers();
+    CHECK(destroyed == 1);
+    CHECK(!after);
+    CHECK(NumGoroutine() == 1);
+}
+
+TEST_CASE("dead goroutines are reused, stacks and all", "[proc][gfree]") {
+    g* first = nullptr;
+    gort::go([&] { first = getg(); });
+    waitothers();
+    REQUIRE(readgstatus(first) == Gdead);
+    g* second = nullptr;
+    gort::go([&] { second = getg(); });
+    waitothers();
+    CHECK(second == first);  // gfput then gfget: LIFO on the P's free list
+}
+
+// ---- fatal reports, checked in child processes ----
+
+GORT_CHILD(deadlock) {
+    gort::go([] { gopark(nullptr, nullptr, waitReasonChanSend); });
+    gopark(nullptr, nullptr, waitReasonChanReceive);
+}
+
+TEST_CASE("deadlock: all goroutines are asleep, each shown with its wait reason", "[proc][fatal]") {
+    auto r = runchild("deadlock");
+    CHECK(r.status == 2);
+    // The child's goroutine ids depend on what ran before: match the shape.
+    std::string e = normalize(r.err);
+    INFO(r.err);
+    CHECK(e.rfind("fatal error: all goroutines are asleep - deadlock!\n\n"
+                  "goroutine 1 [chan receive]:\n"
+                  "gorttest_child_deadlock()\n",
+                  0) == 0);
+    CHECK(e.find("\n\ngoroutine 2 [chan send]:\n") != std::string::npos);
+    CHECK(e.find("\ncreated by gorttest_child_deadlock in goroutine 1\n\ttest_proc.cc:") !=
+          std::string::npos);
+    CHECK(e.back() == '\n');
+}
+
+GORT_CHILD(goexit_main) {
+    Goexit();
+}
+
+TEST_CASE("Goexit from main with nothing left is Go's deadlock", "[proc][fatal][goexit]") {
+    auto r = runchild("goexit_main");
+    CHECK(r.status == 2);
+    CHECK(r.err == "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n");
+}
+
+GORT_CHILD(goexit_main_blocked) {
+    gort::go([] { gopark(nullptr, nullptr, waitReasonSelectNoCases); });
+    Goexit();
+}
+
+TEST_CASE("Goexit from main lets the others run, then reports them", "[proc][fatal][goexit]") {
+    auto r = runchild("goexit_main_blocked");
+    CHECK(r.status == 2);
+    std::string e = normalize(r.err);
+    INFO(r.err);
+    CHECK(e.rfind("fatal error: all goroutines are asleep - deadlock!\n\n"
+                  "goroutine 2 [select (no cases)]:\n",
+                  0) == 0);
+    CHECK(e.find("goroutine 1 ") == std::string::npos);
+}
+
+GORT_CHILD(panic_exception) {
+    gort::go([] { throw std::runtime_error("boom"); });
+    Gosched();
+}
+
+TEST_CASE("an exception escaping a goroutine is an unrecovered panic", "[proc][fatal][panic]") {
+    auto r = runchild("panic_exception");
+    CHECK(r.status == 2);
+    std::string e = normalize(r.err);
+    INFO(r.err);
+    CHECK(e.rfind("panic: boom\n\ngoroutine 2 [running]:\n"
+                  "gorttest_child_panic_exception()::{lambda()#1}::operator()(...)\n"
+                  "\ttest_proc.cc:",
+                  0) == 0);
+    CHECK(e.find("\ncreated by gorttest_child_panic_exception in goroutine 1\n") !=
+          std::string::npos);
+    CHECK(e.find("goroutine 1 [") == std::string::npos);  // only the panicking one
+}
+
+GORT_CHILD(panic_int) {
+    throw 42;
+}
+
+TEST_CASE("a non-exception panic value prints as Go prints it", "[proc][fatal][panic]") {
+    auto r = runchild("panic_int");
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("panic: 42\n\ngoroutine 1 [running]:\n", 0) == 0);
+}
+
+GORT_CHILD(nil_deref) {
+    gort::go([] {
+        volatile int* p = nullptr;
+        *p = 1;
+    });
+    Gosched();
+}
+
+TEST_CASE("a nil dereference is Go's runtime error panic", "[proc][fatal][signal]") {
+    auto r = runchild("nil_deref");
+    CHECK(r.status == 2);
+    std::string e = normalize(r.err);
+    INFO(r.err);
+    CHECK(e.rfind("panic: runtime error: invalid memory address or nil pointer dereference\n"
+                  "[signal SIGSEGV: segmentation violation code=0x? addr=0x? pc=0x?]\n\n"
+                  "goroutine 2 [running]:\n",
+                  0) == 0);
+}
+
+GORT_CHILD(ready_running) {
+    goready(getg());
+}
+
+TEST_CASE("readying a running goroutine is a runtime throw", "[proc][fatal]") {
+    auto r = runchild("ready_running");
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("fatal error: bad g->status in ready\n", 0) == 0);
+}

@@ -1,0 +1,127 @@
+// test_switch.cc — the switching core: getg, mcall, gogo, gosave,
+// systemstack, and the ABI gap between Go's switch and SysV C++.
+#include <cmath>
+#include <cstdio>
+#include <immintrin.h>
+
+#include "gorttest.h"
+
+using namespace runtime;
+
+extern "C" long sentinel_call(void (*fn)(), long base);
+
+TEST_CASE("getg is the running goroutine, and g0 inside systemstack", "[switch]") {
+    g* gp = getg();
+    REQUIRE(gp != nullptr);
+    REQUIRE(gp->m->curg == gp);
+    REQUIRE(gp != gp->m->g0);
+    REQUIRE(readgstatus(gp) == Grunning);
+    g* inside = nullptr;
+    uintptr_t sp = 0;
+    systemstack([&] {
+        inside = getg();
+        sp = uintptr_t(__builtin_frame_address(0));
+    });
+    REQUIRE(inside == gp->m->g0);
+    REQUIRE(sp > inside->stack.lo);
+    REQUIRE(sp < inside->stack.hi);
+    REQUIRE(getg() == gp);  // and back
+    REQUIRE(gp->sched.sp == 0);  // systemstack's return cleared the saved sp
+}
+
+TEST_CASE("callee-saved registers survive Gosched", "[switch][abi]") {
+    long bad1 = 0, bad2 = 0;
+    bool done = false;
+    gort::go([&] {
+        for (int i = 0; i < 100; i++) bad2 |= sentinel_call(runtime::Gosched, 2000);
+        done = true;
+    });
+    for (int i = 0; i < 100; i++) bad1 |= sentinel_call(runtime::Gosched, 1000);
+    while (!done) Gosched();
+    CHECK(bad1 == 0);
+    CHECK(bad2 == 0);
+}
+
+static g* parked;
+static void parkme() {
+    parked = getg();
+    gopark(nullptr, nullptr, waitReasonChanReceive);
+}
+
+TEST_CASE("callee-saved registers survive gopark and goready", "[switch][abi]") {
+    long bad = -1;
+    gort::go([&] { bad = sentinel_call(parkme, 0x5000); });
+    Gosched();  // it parks
+    REQUIRE(parked != nullptr);
+    REQUIRE(readgstatus(parked) == Gwaiting);
+    REQUIRE(parked->waitreason == waitReasonChanReceive);
+    // Scribble over the registers from this goroutine before readying it.
+    long mine = sentinel_call(+[] { Gosched(); }, 0x7000);
+    goready(parked);
+    Gosched();
+    CHECK(mine == 0);
+    CHECK(bad == 0);
+}
+
+__attribute__((noinline)) static uintptr_t framealign() {
+    return uintptr_t(__builtin_frame_address(0)) % 16;
+}
+
+TEST_CASE("every goroutine starts with a SysV-aligned stack", "[switch][stack]") {
+    // printf("%f") and SSE spills use movaps on the stack: misalignment faults.
+    int ran = 0;
+    for (int i = 0; i < 8; i++) {
+        gort::go([&ran, i] {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%f", 3.25 * i);
+            CHECK(std::atof(buf) == 3.25 * i);
+            alignas(16) float v[4];
+            _mm_store_ps(v, _mm_set1_ps(float(i)));  // movaps to the stack
+            CHECK(v[3] == float(i));
+            CHECK(framealign() == 0);
+            ran++;
+        });
+    }
+    while (ran < 8) Gosched();
+}
+
+TEST_CASE("gosave and gogo: the chapter's round trip", "[switch][chapter]") {
+    // gosave records where we are (like setjmp); gogo returns there again
+    // (like longjmp), with buf.ret as gosave's second result.
+    gobuf buf{};
+    volatile int passes = 0;
+    uintptr_t r = gosave(&buf);
+    passes = passes + 1;
+    if (r == 0) {
+        REQUIRE(buf.g.ptr() == getg());
+        REQUIRE(buf.sp != 0);
+        REQUIRE(buf.pc != 0);
+        REQUIRE(buf.ctxt == nullptr);
+        buf.ret = 42;
+        gogo(&buf);  // does not return: gosave returns 42 above
+    }
+    REQUIRE(r == 42);
+    REQUIRE(passes == 2);
+    REQUIRE(buf.sp == 0);  // gogo cleared the buffer it used
+}
+
+GORT_CHILD(mcall_on_g0) {
+    systemstack([] { mcall([](g*) {}); });
+}
+
+TEST_CASE("mcall on g0 dies with badmcall's message", "[switch][fatal]") {
+    auto r = gorttest::runchild("mcall_on_g0");
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("fatal error: runtime: mcall called on m->g0 stack\n\nruntime stack:\n"
+                      "runtime.badmcall()\n", 0) == 0);
+}
+
+GORT_CHILD(mcall_returns) {
+    mcall([](g*) {});
+}
+
+TEST_CASE("an mcall function that returns dies with badmcall2's message", "[switch][fatal]") {
+    auto r = gorttest::runchild("mcall_returns");
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("fatal error: runtime: mcall function returned\n", 0) == 0);
+}
