@@ -430,6 +430,7 @@ g* malg(uintptr_t stacksize) {
     g* newg = new g{};
     if (stacksize > 0) {
         newg->stack = stackalloc(uint32_t(stacksize));
+        newg->stackguardpage = stackhasguard(newg->stack.lo);
         newg->stackguard0 = newg->stack.lo + stackGuard;
         newg->stackguard1 = ~uintptr_t(0);
     }

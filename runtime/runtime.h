@@ -82,6 +82,7 @@ void stackinit();
 struct stack stackalloc(uint32_t n);
 void stackfree(struct stack stk);
 void stackcheck(g* gp);
+bool stackhasguard(uintptr_t lo);
 [[noreturn]] void stackoverflow(g* gp, uintptr_t sp);
 
 // ---- panic.cc ----

@@ -221,6 +221,7 @@ struct g {
     waitReason waitreason;   ///< if status==Gwaiting
 
     bool preempt;            ///< preemption signal (no async preemption in gort)
+    bool stackguardpage;     ///< gort: a PROT_NONE page lies below the stack (stack.cc)
     struct m* lockedm;       ///< LockOSThread (issue 5)
 
     uint64_t parentGoid;     ///< goid of the goroutine that created this one

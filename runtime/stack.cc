@@ -25,17 +25,21 @@
 //    every stack would cap a program near 32,000 goroutines. gort therefore
 //    guards the first (max_map_count - 16384) / 2 stacks it creates — 24,573 on
 //    a default machine, leaving 16,384 mappings to malloc, libraries and the
-//    program — and leaves the rest unguarded. GORT_STACKGUARDS=n lowers the
-//    budget to n (0: no guard pages; the tests use it to reach the canary).
+//    program — and leaves the rest unguarded. Guarding is decided per span of
+//    256 stacks, so the list of guarded ranges stays short. GORT_STACKGUARDS=n
+//    lowers the budget to n (0: no guard pages; the tests use it to reach the
+//    canary).
 //
-//  * The zero canary. Every stack's lowest 32 bytes start out zero and stay zero unless the stack overflows.
-//    dropg checks them each time a goroutine switches out; a nonzero word means
-//    the goroutine ran off the bottom, and the program dies with Go's stack
-//    overflow message. Reading an untouched zero page costs no RAM. This is a
-//    fallback: it catches an overflow after the fact (another goroutine's stack
-//    below may already be damaged), where a guard page catches it at the
-//    faulting instruction. Stacks freed and reused keep their canary: the free
-//    list links through the stack's top word, not its bottom.
+//  * The zero canary, for unguarded stacks. A stack's lowest 32 bytes start
+//    out zero and stay zero unless the stack overflows. dropg checks them each
+//    time a goroutine switches out; a nonzero word means the goroutine ran off
+//    the bottom, and the program dies with Go's stack overflow message. This is
+//    a fallback: it catches an overflow after the fact (the stack below may
+//    already be damaged), where a guard page catches it at the faulting
+//    instruction. The first check of a stack reads a page never written, which
+//    costs one minor page fault (the kernel maps its shared zero page: no RAM).
+//    Stacks freed and reused keep their canary: the free list links through the
+//    stack's top word, not its bottom.
 //
 // Structure as in Go: stackpool (global, under a lock) hands out stacks from
 // spans; each P keeps a stackcache of up to stackCacheSize stacks, refilled and
@@ -45,6 +49,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "runtime.h"
 
@@ -70,6 +75,10 @@ static struct {
     uintptr_t nguarded;  ///< stacks created with a PROT_NONE guard page
     uintptr_t maxguarded;
 } stackpool;
+
+/// Address ranges of the spans whose stacks all have guard pages: a span is
+/// guarded whole or not at all, so this list stays short (≤ budget/256).
+static std::vector<struct stack> guardedspans;
 
 static uintptr_t& stacklink(uintptr_t lo) {
     return *reinterpret_cast<uintptr_t*>(lo + startingStackSize - sizeof(uintptr_t));
@@ -115,11 +124,15 @@ static void stackpoolgrow() {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (v == MAP_FAILED) throw_("out of memory allocating stack");
     auto base = reinterpret_cast<uintptr_t>(v);
+    bool guarded = stackpool.nguarded + spanStacks <= stackpool.maxguarded;
+    if (guarded) {
+        stackpool.nguarded += spanStacks;
+        guardedspans.push_back({base, base + slot * spanStacks});
+    }
     for (uintptr_t i = spanStacks; i-- > 0;) {
         uintptr_t guard = base + i * slot;
-        if (stackpool.nguarded < stackpool.maxguarded &&
-            mprotect(reinterpret_cast<void*>(guard), guardSize, PROT_NONE) == 0)
-            stackpool.nguarded++;
+        if (guarded && mprotect(reinterpret_cast<void*>(guard), guardSize, PROT_NONE) != 0)
+            throw_("runtime: cannot protect stack guard page");
         uintptr_t lo = guard + guardSize;
         stacklink(lo) = stackpool.free;
         stackpool.free = lo;
@@ -200,12 +213,22 @@ void stackfree(struct stack stk) {
     c->stackcache.size++;
 }
 
+/// Reports whether the stack at lo has a guard page below it. Called once per
+/// g, when malg gives it its stack (a g keeps its stack for life).
+bool stackhasguard(uintptr_t lo) {
+    lock(&stackpool.lock);
+    bool guarded = false;
+    for (auto& s : guardedspans) guarded |= lo >= s.lo && lo < s.hi;
+    unlock(&stackpool.lock);
+    return guarded;
+}
+
 /// Checks gp's zero canary (see the top of this file): dies with Go's stack
 /// overflow message if the goroutine ran past the bottom of its stack.
 /// Called by dropg at every switch-out. Runs on: g0.
 /// @differs{Go grows stacks instead; gort detects overflow}
 void stackcheck(g* gp) {
-    if (gp == nullptr || gp->stack.lo == 0 || gp == getg()->m->g0) return;
+    if (gp == nullptr || gp->stackguardpage || gp->stack.lo == 0 || gp == getg()->m->g0) return;
     auto* w = reinterpret_cast<const volatile uintptr_t*>(gp->stack.lo);
     uintptr_t any = 0;
     for (uintptr_t i = 0; i < canaryWords; i++) any |= w[i];
