@@ -47,7 +47,7 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
     gp->sigpc = pc;
     // On the guard page, or with SP already below the stack (an unguarded
     // stack that ran into whatever lies below it): a stack overflow.
-    if (gp != gp->m->g0 && (inguard(gp, addr) || (sp < gp->stack.lo && sp + (1 << 20) > gp->stack.lo)))
+    if (gp != gp->m->g0 && (inguard(gp, addr) || sp < gp->stack.lo))
         stackoverflow(gp, sp);
     gp->sig = uint32_t(sig);
     gp->sigcode0 = uintptr_t(info->si_code);

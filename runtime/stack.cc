@@ -30,16 +30,21 @@
 //    lowers the budget to n (0: no guard pages; the tests use it to reach the
 //    canary).
 //
-//  * The zero canary, for unguarded stacks. A stack's lowest 32 bytes start
-//    out zero and stay zero unless the stack overflows. dropg checks them each
-//    time a goroutine switches out; a nonzero word means the goroutine ran off
-//    the bottom, and the program dies with Go's stack overflow message. This is
-//    a fallback: it catches an overflow after the fact (the stack below may
-//    already be damaged), where a guard page catches it at the faulting
-//    instruction. The first check of a stack reads a page never written, which
-//    costs one minor page fault (the kernel maps its shared zero page: no RAM).
-//    Stacks freed and reused keep their canary: the free list links through the
-//    stack's top word, not its bottom.
+//  * Unguarded stacks: two fallbacks. (1) A fault with SP below the running
+//    goroutine's stack is a stack overflow, however far below (signal_unix.cc):
+//    an infinite recursion runs through the stacks below it until it reaches
+//    unmapped memory, and is reported in Go's words. (2) A zero canary: a
+//    stack's lowest 32 bytes start out zero and stay zero unless the stack
+//    overflowed. stackcheck reads them when a goroutine exits (gdestroy) and
+//    checks the saved SP at every switch-out (dropg); an overflow that ran a
+//    little past the bottom and returned is reported then, with Go's message.
+//    Both catch an overflow after the fact (the stack below may already be
+//    damaged); a guard page catches it at the faulting instruction.
+//    Why not read the canary at every switch: on kernels without the shared
+//    zero page (this project's CI VMs among them), the first read of a never
+//    written page allocates it, which would double a parked goroutine's RSS.
+//    Stacks freed and reused keep their canary: the free list links through
+//    the stack's top word, not its bottom.
 //
 // Structure as in Go: stackpool (global, under a lock) hands out stacks from
 // spans; each P keeps a stackcache of up to stackCacheSize stacks, refilled and
@@ -223,17 +228,18 @@ bool stackhasguard(uintptr_t lo) {
     return guarded;
 }
 
-/// Checks gp's zero canary (see the top of this file): dies with Go's stack
-/// overflow message if the goroutine ran past the bottom of its stack.
-/// Called by dropg at every switch-out. Runs on: g0.
-/// @differs{Go grows stacks instead; gort detects overflow}
+/// Checks that gp has not run past the bottom of an unguarded stack (see the
+/// top of this file): its saved SP at every switch-out, and, when exiting
+/// (gp is Gdead), the zero canary. Dies with Go's stack overflow message.
+/// Runs on: g0, from dropg. @differs{Go grows stacks instead; gort detects overflow}
 void stackcheck(g* gp) {
-    if (gp == nullptr || gp->stackguardpage || gp->stack.lo == 0 || gp == getg()->m->g0) return;
-    auto* w = reinterpret_cast<const volatile uintptr_t*>(gp->stack.lo);
-    uintptr_t any = 0;
-    for (uintptr_t i = 0; i < canaryWords; i++) any |= w[i];
-    if (any == 0) return;
-    stackoverflow(gp, gp->sched.sp);
+    if (gp == nullptr || gp->stackguardpage || gp->stack.lo == 0) return;
+    bool over = gp->sched.sp != 0 && gp->sched.sp < gp->stack.lo + canaryWords * 8;
+    if (!over && readgstatus(gp) == Gdead) {
+        auto* w = reinterpret_cast<const volatile uintptr_t*>(gp->stack.lo);
+        for (uintptr_t i = 0; i < canaryWords; i++) over |= w[i] != 0;
+    }
+    if (over) stackoverflow(gp, gp->sched.sp);
 }
 
 /// Prints Go's two stack-overflow lines and throws "stack overflow".

@@ -78,17 +78,32 @@ __attribute__((noinline)) static int deep(int n) {
 }
 
 GORT_CHILD(overflow_canary) {
-    // No guard pages: run a little past the bottom (into the moat below the
-    // stack, which is mapped), return, and switch out.
-    gort::go([] {
-        deep(int(startingStackSize / 1024) + 1);
-        Gosched();
-    });
-    Gosched();
+    // No guard pages: run a little past the bottom (into the unprotected page
+    // below the stack), return, and exit: gdestroy's check finds the canary.
+    gort::go([] { deep(int(startingStackSize / 1024) + 1); });
     Gosched();
 }
 
-TEST_CASE("overflow of an unguarded stack: caught by the canary at the next switch",
+GORT_CHILD(overflow_unguarded_forever) {
+    // No guard pages: an infinite recursion runs down through the stacks
+    // below until it faults; SP is below its stack, so it is an overflow.
+    gort::go([] { recurse(0); });
+    Gosched();
+}
+
+TEST_CASE("infinite recursion on an unguarded stack is still Go's stack overflow",
+          "[stack][fatal]") {
+    auto r = runchild("overflow_unguarded_forever", {"GORT_STACKGUARDS=0"});
+    CHECK(r.status == 2);
+    std::string e = normalize(r.err);
+    INFO(r.err.substr(0, 2000));
+    CHECK(e.rfind("runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
+                      "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
+                      "fatal error: stack overflow\n\ngoroutine 2 [running]:\n",
+                  0) == 0);
+}
+
+TEST_CASE("overflow of an unguarded stack: caught by the canary when the goroutine exits",
           "[stack][fatal]") {
     auto r = runchild("overflow_canary", {"GORT_STACKGUARDS=0"});
     CHECK(r.status == 2);
@@ -98,5 +113,5 @@ TEST_CASE("overflow of an unguarded stack: caught by the canary at the next swit
                       "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
                       "fatal error: stack overflow\n\nruntime stack:\n",
                   0) == 0);
-    CHECK(e.find("goroutine 2 [runnable]:\n") != std::string::npos);
+    CHECK(e.find("\ngoroutine 1 [runnable]:\n") != std::string::npos);
 }

@@ -1,0 +1,200 @@
+// bench.cc — gort's benchmarks, printed in Go's `go test -bench` format so
+// they line up with the Go twins in test/bench/go (and with benchstat).
+//
+// Run: meson test -C build --benchmark --verbose   (or build/test/bench/gort_bench)
+// Options: -test.bench=REGEXP-free substring, -test.benchtime=Ns (default 1s).
+// Names carry no -N suffix at GOMAXPROCS=1, as Go's do under -cpu 1.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "go.h"
+
+using namespace runtime;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+/// The part of Go's testing.B a benchmark sees.
+struct B {
+    long N = 0;
+    double extra = -1;  ///< an extra metric's value, if set
+    const char* extraunit = nullptr;
+    double nsOverride = -1;  ///< ReportMetric(..., "ns/op")
+    clk::time_point start;
+    clk::duration elapsed{};
+    bool timing = false;
+
+    void StartTimer() {
+        if (!timing) start = clk::now(), timing = true;
+    }
+    void StopTimer() {
+        if (timing) elapsed += clk::now() - start, timing = false;
+    }
+    void ResetTimer() {
+        elapsed = {};
+        if (timing) start = clk::now();
+    }
+};
+
+double benchtime = 1.0;
+
+// Go's testing.prettyPrint for ns/op and metrics.
+void pretty(char* buf, size_t n, double x, const char* unit) {
+    const char* fmt = x == 0 ? "%10.0f %s"
+                      : x >= 99.995 ? "%10.0f %s"
+                      : x >= 9.9995 ? "%12.1f %s"
+                      : x >= 0.99995 ? "%13.2f %s"
+                      : x >= 0.099995 ? "%14.3f %s"
+                                      : "%15.4f %s";
+    std::snprintf(buf, n, fmt, x, unit);
+}
+
+using benchfn = void (*)(B&);
+
+void runbench(const char* name, benchfn f, bool once) {
+    B b{};
+    b.N = 1;
+    for (;;) {
+        long n = b.N;
+        b = B{};
+        b.N = n;
+        b.StartTimer();
+        f(b);
+        b.StopTimer();
+        double secs = std::chrono::duration<double>(b.elapsed).count();
+        if (once || secs >= benchtime || b.N >= 1000000000) break;
+        // Go's predictN: aim 20% past the target, grow at most 100x.
+        double perop = secs / double(b.N);
+        long next = perop > 0 ? long(benchtime * 1.2 / perop) : b.N * 100;
+        if (next > b.N * 100) next = b.N * 100;
+        if (next <= b.N) next = b.N + 1;
+        b.N = next;
+    }
+    double ns = b.nsOverride >= 0 ? b.nsOverride
+                                  : std::chrono::duration<double, std::nano>(b.elapsed).count() /
+                                        double(b.N);
+    char nsbuf[64], extrabuf[64] = "";
+    pretty(nsbuf, sizeof nsbuf, ns, "ns/op");
+    if (b.extraunit) {
+        char tmp[60];
+        pretty(tmp, sizeof tmp, b.extra, b.extraunit);
+        std::snprintf(extrabuf, sizeof extrabuf, "\t%s", tmp);
+    }
+    std::printf("%-26s\t%8ld\t%s%s\n", name, b.N, nsbuf, extrabuf);
+    std::fflush(stdout);
+}
+
+// ---- the benchmarks (names fixed in DESIGN.md; twins in go/bench_test.go) ----
+
+/// One op = one round trip: we Gosched to the partner, it Gosches back.
+void BenchmarkGosched(B& b) {
+    bool stop = false, started = false;
+    long partner = 0;
+    gort::go([&] {
+        started = true;
+        while (!stop) {
+            Gosched();
+            partner++;
+        }
+    });
+    while (!started) Gosched();
+    b.ResetTimer();
+    for (long i = 0; i < b.N; i++) Gosched();
+    b.StopTimer();
+    stop = true;
+    while (NumGoroutine() > 1) Gosched();
+    long d = partner - b.N;
+    if (d < -(b.N / 20 + 4) || d > b.N / 20 + 4) {
+        std::fprintf(stderr, "partner yielded %ld times for b.N=%ld\n", partner, b.N);
+        gort::Exit(1);
+    }
+}
+
+/// One op = one go statement + that goroutine running to its exit: a chain
+/// where each goroutine starts the next, as Go's runtime benchmark does.
+g* chainwaiter;
+void chain(long n) {
+    if (n == 0) {
+        goready(chainwaiter);
+        return;
+    }
+    gort::go([n] { chain(n - 1); });
+}
+
+void BenchmarkCreateGoroutines(B& b) {
+    chainwaiter = getg();
+    gort::go([n = b.N] { chain(n); });
+    gopark(nullptr, nullptr, waitReasonChanReceive);
+}
+
+long rssbytes() {
+    long pages = 0, rss = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+        std::fclose(f);
+    }
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+/// One batch of 1,000,000 goroutines, each parked (until channels exist,
+/// directly in gopark with the channel's wait reason). ns/op is per goroutine
+/// created+parked; B/goroutine is the growth of RSS per parked goroutine.
+void BenchmarkParkedGoroutines(B& b) {
+    constexpr long batch = 1000000;
+    std::vector<g*> parked;
+    parked.reserve(batch);
+    b.StopTimer();
+    long before = rssbytes();
+    b.ResetTimer();
+    b.StartTimer();
+    for (long j = 0; j < batch; j++) {
+        gort::go([&parked] {
+            parked.push_back(getg());
+            gopark(nullptr, nullptr, waitReasonChanReceive);
+        });
+    }
+    while (long(parked.size()) < batch) Gosched();
+    b.StopTimer();
+    long after = rssbytes();
+    b.nsOverride = std::chrono::duration<double, std::nano>(b.elapsed).count() / batch;
+    b.extra = double(after - before) / batch;
+    b.extraunit = "B/goroutine";
+    for (g* gp : parked) goready(gp);
+    while (NumGoroutine() > 1) Gosched();
+}
+
+}  // namespace
+
+void main_main() {
+    const char* filter = "";
+    for (const char* a : gort::Args()) {
+        if (std::strncmp(a, "-test.bench=", 12) == 0) filter = a + 12;
+        if (std::strncmp(a, "-test.benchtime=", 16) == 0) benchtime = std::atof(a + 16);
+    }
+    char cpu[256] = "unknown";
+    if (FILE* f = std::fopen("/proc/cpuinfo", "r")) {
+        char line[512];
+        while (std::fgets(line, sizeof line, f))
+            if (std::sscanf(line, "model name : %255[^\n]", cpu) == 1) break;
+        std::fclose(f);
+    }
+    std::printf("goos: linux\ngoarch: amd64\npkg: gort\ncpu: %s\n", cpu);
+    struct {
+        const char* name;
+        benchfn f;
+        bool once;
+    } all[] = {
+        {"BenchmarkGosched", BenchmarkGosched, false},
+        {"BenchmarkCreateGoroutines", BenchmarkCreateGoroutines, false},
+        {"BenchmarkParkedGoroutines", BenchmarkParkedGoroutines, true},
+    };
+    for (auto& bm : all)
+        if (std::strstr(bm.name, filter)) runbench(bm.name, bm.f, bm.once);
+    std::printf("PASS\n");
+}
