@@ -128,6 +128,7 @@ static void allgadd(g* gp) {
 /// Sets up the scheduler: stacks, m0, the Ps. Runs on: g0 (m0).
 /// @gosrc{proc.go,schedinit}
 static void schedinit() {
+    lockinit();
     sched.maxmcount = 10000;
     parsedebugvars();
     stackinit();
@@ -170,9 +171,17 @@ uint32_t readgstatus(g* gp) {
     return gp->atomicstatus.load(std::memory_order_acquire);
 }
 
-/// Changes gp's status from oldval to newval with a CAS; it is a fatal error
-/// if the status is not oldval. Go spins while the GC holds the Gscan bit;
-/// gort has no GC, so a failed CAS is always a bug. @gosrc{proc.go,casgstatus}
+/// Changes gp's status from oldval to newval; it is a fatal error if the
+/// status is not oldval.
+///
+/// Go uses a CAS loop here because the garbage collector may hold the Gscan
+/// bit of any g for a moment, and casgstatus must wait for it. gort has no GC
+/// and no asynchronous preemption, so nothing but the g's owner of the moment
+/// (its M, or the one waker that readies it) ever changes its status: a check
+/// and a release store do the same job without the locked instruction, which
+/// is a third of the cost of a Gosched. Goroutine handoffs between Ms are
+/// ordered by the run queues' own atomics (runqput's store-release).
+/// @gosrc{proc.go,casgstatus} @differs{no GC: check and store instead of a CAS loop}
 void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
     if ((oldval & Gscan) || (newval & Gscan) || oldval == newval) {
         printstring("runtime: casgstatus: oldval=");
@@ -182,8 +191,8 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
         printstring("\n");
         throw_("casgstatus: bad incoming values");
     }
-    uint32_t old = oldval;
-    if (!gp->atomicstatus.compare_exchange_strong(old, newval)) {
+    uint32_t old = gp->atomicstatus.load(std::memory_order_relaxed);
+    if (old != oldval) {
         if (oldval == Gwaiting && old == Grunnable)
             throw_("casgstatus: waiting for Gwaiting but is Grunnable");
         printstring("runtime: casgstatus ");
@@ -195,6 +204,7 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
         printstring("\n");
         throw_("casgstatus: bad status");
     }
+    gp->atomicstatus.store(newval, std::memory_order_release);
 }
 
 // ---- M start ----

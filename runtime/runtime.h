@@ -104,6 +104,7 @@ void tracebackothers(g* me);
 void tracebackinit();
 
 // ---- lock_futex.cc ----
+void lockinit();
 void lock(mutex* l);
 void unlock(mutex* l);
 void noteclear(note* n);

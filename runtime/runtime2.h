@@ -184,7 +184,8 @@ struct gList {
 /// A runtime lock (futex-based, lock_futex.cc). Go: `type mutex struct`.
 /// Held briefly, never across a park. @gosrc{runtime2.go,mutex}
 struct mutex {
-    uint32_t key = 0;  ///< 0 unlocked, 1 locked, 2 locked with sleepers
+    uint32_t key = 0;     ///< 0 unlocked, 1 locked
+    uint32_t nsleep = 0;  ///< gort: threads asleep (or about to sleep) on key
 };
 
 /// A one-shot wake-up: sleep on it, wake it once. Go: `type note struct`.
