@@ -103,6 +103,15 @@ void goroutineheader(g* gp);
 void tracebackothers(g* me);
 void tracebackinit();
 
+/// What FuncForPC knows about a pc. @gosrc{symtab.go,Func}
+struct Func {
+    char name[256];   ///< demangled function name ("" if unknown)
+    char file[128];   ///< source file (base name)
+    int line;
+    uintptr_t entry;  ///< the function's first instruction
+};
+Func FuncForPC(uintptr_t pc);
+
 // ---- lock_futex.cc ----
 void lockinit();
 void lock(mutex* l);

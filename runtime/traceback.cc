@@ -31,6 +31,7 @@
 #include <dlfcn.h>
 #include <unwind.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -47,12 +48,17 @@ void tracebackinit() {
     btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
 }
 
-/// Go's showframe: hide the runtime's own frames unless asked.
-static bool showframe(const char* name, int level) {
+/// Go's showframe: hide the runtime's own frames unless asked. A frame is the
+/// runtime's if its function is in namespace runtime (or an asm runtime.*
+/// symbol), or, for inlined frames whose DWARF name is unqualified, if its
+/// source file lives in gort's runtime/ directory.
+static bool showframe(const char* name, const char* file, int level) {
     if (level >= 2) return true;
-    if (name == nullptr) return true;
-    return std::strncmp(name, "runtime::", 9) != 0 && std::strncmp(name, "runtime.", 8) != 0 &&
-           std::strncmp(name, "void runtime::", 14) != 0;
+    if (name && (std::strncmp(name, "runtime::", 9) == 0 || std::strncmp(name, "runtime.", 8) == 0))
+        return false;
+    if (file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/")))
+        return false;
+    return true;
 }
 
 struct frameprinter {
@@ -138,8 +144,11 @@ static int linecb(void* data, uintptr_t, const char* file, int line, const char*
     bool inlined = ++fp->seen < fp->total;
     char* d = framename(fn, fp->sym, inlined);
     const char* name = d ? d : fn ? fn : fp->sym;
-    if (name && std::strcmp(name, "runtime.goexit") == 0) fp->stop = true;
-    if (showframe(name, fp->level) && fp->printed < tracebackLimit) {
+    // The ends of a stack: goexit on a goroutine, rt0_go on g0.
+    if (name && (std::strcmp(name, "runtime.goexit") == 0 ||
+                 std::strncmp(name, "runtime::rt0_go", 15) == 0))
+        fp->stop = true;
+    if (showframe(name, file, fp->level) && fp->printed < tracebackLimit) {
         printstring(name ? name : "?");
         if (d == nullptr) printstring(inlined ? "(...)" : "()");
         printstring("\n\t");
@@ -321,6 +330,35 @@ void tracebackothers(g* me) {
             tracebacksaved(gp);
         }
     }
+}
+
+/// The function containing pc, its file and line: Go's runtime.FuncForPC(pc)
+/// with Name() and FileLine(pc) folded into one call. name is demangled.
+/// @gosrc{symtab.go,FuncForPC}
+Func FuncForPC(uintptr_t pc) {
+    Func f{};
+    frameprinter fp{2, pc, 0, nullptr, 0, 0, 0, false};
+    backtrace_syminfo(btstate, pc, symcb, nullptr, &fp);
+    f.entry = fp.entry;
+    if (char* d = demangle(fp.sym)) {
+        std::snprintf(f.name, sizeof f.name, "%s", d);
+        std::free(d);
+    } else if (fp.sym) {
+        std::snprintf(f.name, sizeof f.name, "%s", fp.sym);
+    }
+    struct linecb {
+        static int cb(void* data, uintptr_t, const char* file, int line, const char*) {
+            auto* f = static_cast<Func*>(data);
+            if (file) {
+                const char* base = std::strrchr(file, '/');
+                std::snprintf(f->file, sizeof f->file, "%s", base ? base + 1 : file);
+            }
+            f->line = line;
+            return 1;  // the innermost (possibly inlined) position is enough
+        }
+    };
+    backtrace_pcinfo(btstate, pc, linecb::cb, nullptr, &f);
+    return f;
 }
 
 }  // namespace runtime

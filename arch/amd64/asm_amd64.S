@@ -99,8 +99,8 @@ runtime.mcall:
 	.cfi_undefined rip			// (between stacks: no caller for a moment)
 	movq	(g_sched+gobuf_bp)(%rsi), %rbp	// gort: bp = g0.sched.bp (mstart0's frame)
 	pushq	(g_sched+gobuf_pc)(%rsi)	// gort: fake return PC into mstart0,
-	.cfi_def_cfa rsp, 8			//   so gdb's bt on g0 ends at mstart
-	.cfi_restore rip
+	.cfi_def_cfa rsp, 8			//   so unwinders continue into mstart0
+	.cfi_offset rip, -8			// (explicit: libgcc's DW_CFA_restore would mean "same value")
 	pushq	%rax			// arg spill slot (Go's too): g, for a debugger
 	.cfi_adjust_cfa_offset 8
 	movq	%rax, %rdi			// DI (and arg 0) = g
