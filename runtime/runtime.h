@@ -134,5 +134,6 @@ void printhex(uint64_t v);
 }  // namespace runtime
 
 /// The user's program: gort's `main.main`. Defined by every gort program; it
-/// runs as goroutine 1, and the process exits when it returns.
-void main_main();
+/// runs as goroutine 1, and the process exits when it returns. Never inlined
+/// (even under LTO), so tracebacks show it as Go shows main.main.
+__attribute__((noinline)) void main_main();

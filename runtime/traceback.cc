@@ -188,28 +188,34 @@ static void printcreatedby(g* gp) {
     fp.pc = gp->gopc;
     uintptr_t lookup = gp->gopc - 1;
     backtrace_syminfo(btstate, lookup, symcb, nullptr, &fp);
-    // The creating function's name: the outermost physical function at gopc.
+    // The creating function: the innermost (possibly inlined) one at gopc
+    // that is not gort's own go() wrapper (or any other runtime/ code).
     struct namecb {
+        const char* fn = nullptr;
+        const char* file = nullptr;
+        int line = 0;
+        int n = 0;     ///< frames seen
+        int pick = 0;  ///< index of the chosen frame
         static int cb(void* data, uintptr_t, const char* file, int line, const char* fn) {
-            auto* out = static_cast<const char**>(data);
-            out[0] = fn;
-            out[1] = file;
-            out[2] = reinterpret_cast<const char*>(uintptr_t(line));
+            auto* c = static_cast<namecb*>(data);
+            bool ours = file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/"));
+            if (c->fn == nullptr || (c->file && !ours && showframe(nullptr, c->file, 1) == false))
+                c->fn = fn, c->file = file, c->line = line, c->pick = c->n;
+            c->n++;
             return 0;
         }
-    };
-    const char* out[3] = {nullptr, nullptr, nullptr};
-    backtrace_pcinfo(btstate, lookup, namecb::cb, nullptr, out);
-    char* d = demangle(fp.sym);
+    } where;
+    backtrace_pcinfo(btstate, lookup, namecb::cb, nullptr, &where);
+    char* d = framename(where.fn, fp.sym, where.pick < where.n - 1);
     if (d) stripargs(d);
     printstring("created by ");
-    printstring(d ? d : fp.sym ? fp.sym : "?");
+    printstring(d ? d : where.fn ? where.fn : fp.sym ? fp.sym : "?");
     printstring(" in goroutine ");
     printuint(gp->parentGoid);
     printstring("\n\t");
-    printstring(out[1] ? out[1] : "?");
+    printstring(where.file ? where.file : "?");
     printstring(":");
-    printint(int64_t(reinterpret_cast<uintptr_t>(out[2])));
+    printint(where.line);
     if (fp.entry) {
         printstring(" +");
         printhex(gp->gopc - fp.entry);
