@@ -30,7 +30,7 @@
 namespace runtime {
 
 /// This thread's g (the TLS slot of stubs.h getg()). initial-exec TLS: one
-/// %fs-relative load, in the main executable or a library loaded at startup.
+/// \%fs-relative load, in the main executable or a library loaded at startup.
 __attribute__((tls_model("initial-exec"))) constinit thread_local g* tlsg asm("runtime.tlsg") =
     nullptr;
 
@@ -209,11 +209,11 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
 
 // ---- M start ----
 
+[[noreturn]] static void mstart1();
+
 /// The entry point of an M's scheduling loop, on the M's own (g0) stack.
 /// Go's mstart is asm that calls mstart0; gort's mstart is this C++ function.
 /// @gosrc{proc.go,mstart0}
-[[noreturn]] static void mstart1();
-
 [[noreturn]] __attribute__((noinline)) static void mstart0() {
     g* gp = getg();
     // Go computes g0's stack bounds here for threads it did not create;
@@ -247,10 +247,11 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
 // (mstartm0, mexit, forEachP, runSafePointFn, allocm, needm, newm, startm,
 //  handoffp, wakep's M logic, stoplockedm, startlockedm: issue 5.)
 
+static void mput(m* mp);
+
 /// Puts an M with nothing to do to sleep until new work appears. With one M,
 /// mput's checkdead always finds the program deadlocked before the sleep.
 /// Runs on: g0. @gosrc{proc.go,stopm}
-static void mput(m* mp);
 static void stopm() {
     m* mp = getg()->m;
     if (mp->locks) throw_("stopm holding locks");
@@ -344,7 +345,7 @@ void schedule() {
 
 /// Removes the association between m and its current goroutine m.curg.
 /// gort: also the one place every switch-out passes, so it checks the stack
-/// canary of goroutines that have no guard page (stack.cc). Runs on: g0.
+/// of goroutines that have no guard page (stackcheck, stack.cc). Runs on: g0.
 /// @gosrc{proc.go,dropg}
 static void dropg() {
     g* gp = getg();

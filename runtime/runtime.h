@@ -95,7 +95,7 @@ void badsystemstack() asm("runtime.badsystemstack");
 void panicinit();
 
 /// Kinds of m.throwing, as Go's throwType. @gosrc{panic.go,throwType}
-enum : int32_t { throwTypeNone = 0, throwTypeUser = 1, throwTypeRuntime = 2 };
+enum throwType : int32_t { throwTypeNone = 0, throwTypeUser = 1, throwTypeRuntime = 2 };
 
 // ---- traceback.cc ----
 void tracebackcurrent(g* gp, int skip, uintptr_t startpc = 0);

@@ -80,7 +80,7 @@ struct gobuf {
 /// | Gwaiting   | no             | no (a waker may write it) | no  | no       |
 /// | Gdead      | no             | (free list)    | no             | no       |
 /// @gosrc{runtime2.go,_Gidle}
-enum : uint32_t {
+enum gStatus : uint32_t {
     Gidle = 0,             ///< just allocated, not yet initialized
     Grunnable = 1,         ///< on a run queue, not running
     Grunning = 2,          ///< running user code on an M with a P
@@ -95,7 +95,7 @@ enum : uint32_t {
 };
 
 /// P status values, with Go's numbers. @gosrc{runtime2.go,_Pidle}
-enum : uint32_t {
+enum pStatus : uint32_t {
     Pidle = 0,     ///< not running user code; on the idle P list or in transition
     Prunning = 1,  ///< owned by an M that runs user code or the scheduler
     Psyscall = 2,  ///< its M is in a system call; may be retaken
@@ -203,7 +203,7 @@ struct note {
 struct g {
     // Stack parameters. stack is [stack.lo, stack.hi). Go compares stackguard0
     // in every function prologue; gort has no prologue checks (a guard page or a
-    // canary catches overflow, see stack.cc) and keeps the fields for the layout
+    // SP check catches overflow, see stack.cc) and keeps the fields for the layout
     // and for the debugger.
     struct stack stack;
     uintptr_t stackguard0;

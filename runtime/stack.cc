@@ -28,23 +28,23 @@
 //    program — and leaves the rest unguarded. Guarding is decided per span of
 //    256 stacks, so the list of guarded ranges stays short. GORT_STACKGUARDS=n
 //    lowers the budget to n (0: no guard pages; the tests use it to reach the
-//    canary).
+//    fallbacks).
 //
-//  * Unguarded stacks: two fallbacks. (1) A fault with SP below the running
-//    goroutine's stack is a stack overflow, however far below (signal_unix.cc):
-//    an infinite recursion runs through the stacks below it until it reaches
-//    unmapped memory, and is reported in Go's words. (2) A zero canary: a
-//    stack's lowest 32 bytes start out zero and stay zero unless the stack
-//    overflowed. stackcheck reads them when a goroutine exits (gdestroy) and
-//    checks the saved SP at every switch-out (dropg); an overflow that ran a
-//    little past the bottom and returned is reported then, with Go's message.
-//    Both catch an overflow after the fact (the stack below may already be
-//    damaged); a guard page catches it at the faulting instruction.
-//    Why not read the canary at every switch: on kernels without the shared
-//    zero page (this project's CI VMs among them), the first read of a never
-//    written page allocates it, which would double a parked goroutine's RSS.
-//    Stacks freed and reused keep their canary: the free list links through
-//    the stack's top word, not its bottom.
+//  * Unguarded stacks: three fallbacks, all after the fact (the stack below
+//    may already be damaged), where a guard page stops the faulting
+//    instruction itself.
+//    (1) A fault with SP below the running goroutine's stack is a stack
+//        overflow, however far below (signal_unix.cc): an infinite recursion
+//        runs down through the stacks below until it reaches unmapped memory.
+//    (2) At every switch-out, dropg checks the saved SP against stack.lo.
+//    (3) When a goroutine exits, gdestroy asks the kernel (mincore) whether the
+//        page below its stack — the one a guard page would occupy, left
+//        mapped but never used — has been touched. It has only if the
+//        goroutine ran past the bottom of its stack and came back.
+//    Why not a canary word read at every switch: on kernels without the
+//    shared zero page (this project's CI VMs among them), the first read of a
+//    never-written page allocates it, which would double a parked goroutine's
+//    RSS; mincore reads page tables without touching the page.
 //
 // Structure as in Go: stackpool (global, under a lock) hands out stacks from
 // spans; each P keeps a stackcache of up to stackCacheSize stacks, refilled and
@@ -70,7 +70,6 @@ static constexpr uintptr_t pageSize = 4096;
 static constexpr uintptr_t guardSize = pageSize;     // one guard page per stack
 static constexpr uintptr_t spanStacks = 256;         // stacks per mapping
 static constexpr uintptr_t stackCacheSize = 32;      // Go: _StackCacheSize, in stacks
-static constexpr uintptr_t canaryWords = 4;          // zero words checked at stack.lo
 
 /// Global pool of free stacks, linked through each stack's top word.
 /// Go: stackpool (one list per order; gort has one size). @gosrc{stack.go,stackpool}
@@ -112,7 +111,7 @@ void stackinit() {
     startingStackSize = (startingStackSize + pageSize - 1) & ~(pageSize - 1);
     uintptr_t maps = maxMapCount();
     stackpool.maxguarded = maps > 2 * 16384 ? (maps - 16384) / 2 : maps / 4;
-    // GORT_STACKGUARDS=n lowers the budget (tests use 0 to reach the canary).
+    // GORT_STACKGUARDS=n lowers the budget (tests use 0 to reach the fallbacks).
     if (const char* s = std::getenv("GORT_STACKGUARDS")) {
         char* end;
         unsigned long v = std::strtoul(s, &end, 10);
@@ -229,15 +228,17 @@ bool stackhasguard(uintptr_t lo) {
 }
 
 /// Checks that gp has not run past the bottom of an unguarded stack (see the
-/// top of this file): its saved SP at every switch-out, and, when exiting
-/// (gp is Gdead), the zero canary. Dies with Go's stack overflow message.
-/// Runs on: g0, from dropg. @differs{Go grows stacks instead; gort detects overflow}
+/// top of this file): its saved SP at every switch-out and, when it exits
+/// (gp is Gdead), whether the page below its stack was ever touched. Dies with
+/// Go's stack overflow message. Runs on: g0, from dropg.
+/// @differs{Go grows stacks instead; gort detects overflow}
 void stackcheck(g* gp) {
     if (gp == nullptr || gp->stackguardpage || gp->stack.lo == 0) return;
-    bool over = gp->sched.sp != 0 && gp->sched.sp < gp->stack.lo + canaryWords * 8;
+    bool over = gp->sched.sp != 0 && gp->sched.sp < gp->stack.lo;
     if (!over && readgstatus(gp) == Gdead) {
-        auto* w = reinterpret_cast<const volatile uintptr_t*>(gp->stack.lo);
-        for (uintptr_t i = 0; i < canaryWords; i++) over |= w[i] != 0;
+        unsigned char resident = 0;
+        over = mincore(reinterpret_cast<void*>(gp->stack.lo - guardSize), guardSize, &resident) == 0 &&
+               (resident & 1);
     }
     if (over) stackoverflow(gp, gp->sched.sp);
 }

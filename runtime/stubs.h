@@ -28,9 +28,9 @@ namespace runtime {
 
 /// The current g of this thread: the chapter's `get_tls(CX); MOVQ g(CX), BX`.
 ///
-/// The slot is a `thread_local` read %fs-relative. The read is `asm volatile` so
+/// The slot is a `thread_local` read \%fs-relative. The read is `asm volatile` so
 /// the compiler never reuses a value (or the slot's address) computed before a
-/// switch: after a park, the goroutine may resume on another OS thread whose %fs
+/// switch: after a park, the goroutine may resume on another OS thread whose \%fs
 /// points at another slot. Go ≥1.17 also keeps g in R14; gort does not (R14 is
 /// callee-saved in SysV and belongs to C++ code).
 /// Runs on: either stack. @gosrc{stubs.go,getg}

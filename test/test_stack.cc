@@ -1,4 +1,4 @@
-// test_stack.cc — goroutine stacks: size, reuse, guard pages, the canary.
+// test_stack.cc — goroutine stacks: size, reuse, guard pages, the fallbacks without one.
 #include <sys/mman.h>
 
 #include "gorttest.h"
@@ -77,9 +77,9 @@ __attribute__((noinline)) static int deep(int n) {
     return n == 0 ? pad[0] : deep(n - 1) + pad[n % 1024];
 }
 
-GORT_CHILD(overflow_canary) {
+GORT_CHILD(overflow_unguarded_return) {
     // No guard pages: run a little past the bottom (into the unprotected page
-    // below the stack), return, and exit: gdestroy's check finds the canary.
+    // below the stack), return, and exit: gdestroy finds that page touched.
     gort::go([] { deep(int(startingStackSize / 1024) + 1); });
     Gosched();
 }
@@ -103,9 +103,9 @@ TEST_CASE("infinite recursion on an unguarded stack is still Go's stack overflow
                   0) == 0);
 }
 
-TEST_CASE("overflow of an unguarded stack: caught by the canary when the goroutine exits",
+TEST_CASE("overflow of an unguarded stack: caught when the goroutine exits",
           "[stack][fatal]") {
-    auto r = runchild("overflow_canary", {"GORT_STACKGUARDS=0"});
+    auto r = runchild("overflow_unguarded_return", {"GORT_STACKGUARDS=0"});
     CHECK(r.status == 2);
     std::string e = normalize(r.err);
     INFO(r.err.substr(0, 2000));
