@@ -38,6 +38,20 @@ bool runscenario();
 /// paths' directories by nothing, so dumps can be compared exactly.
 std::string normalize(const std::string& s);
 
+/// Runs scenario `name` in a child that must die with exit status 2, as Go's
+/// fatal paths do, and returns its stderr, normalized.
+std::string fatalchild(const char* name, std::vector<std::string> env = {});
+
+/// Reports whether s begins with prefix.
+inline bool startswith(const std::string& s, const std::string& prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// Reports whether s contains part.
+inline bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
+
 }  // namespace gorttest
 
 /// Defines a child scenario; its function is named gorttest_child_<ident>, which

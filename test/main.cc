@@ -106,6 +106,13 @@ std::string normalize(const std::string& s) {
     return r;
 }
 
+std::string fatalchild(const char* name, std::vector<std::string> env) {
+    childresult r = runchild(name, std::move(env));
+    INFO("child " << name << " wrote:\n" << r.err);
+    CHECK(r.status == 2);
+    return normalize(r.err);
+}
+
 }  // namespace gorttest
 
 void main_main() {

@@ -4,8 +4,9 @@
 #include "gorttest.h"
 
 using namespace runtime;
-using gorttest::normalize;
-using gorttest::runchild;
+using gorttest::contains;
+using gorttest::fatalchild;
+using gorttest::startswith;
 
 TEST_CASE("a goroutine's stack has the configured size and holds its frames", "[stack]") {
     struct stack s {};
@@ -59,16 +60,13 @@ GORT_CHILD(overflow_guarded) {
 }
 
 TEST_CASE("overflow into the guard page: Go's stack overflow report", "[stack][fatal]") {
-    auto r = runchild("overflow_guarded");
-    CHECK(r.status == 2);
-    std::string e = normalize(r.err);
-    INFO(r.err.substr(0, 2000));
+    std::string e = fatalchild("overflow_guarded");
+    INFO(e);
     std::string limit = "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
                         "-byte limit\n";
-    CHECK(e.rfind(limit + "runtime: sp=0x? stack=[0x?, 0x?]\nfatal error: stack overflow\n\n"
-                          "goroutine 2 [running]:\nrecurse(int)\n",
-                  0) == 0);
-    CHECK(e.find("...additional frames elided...\n") != std::string::npos);
+    CHECK(startswith(e, limit + "runtime: sp=0x? stack=[0x?, 0x?]\nfatal error: stack overflow\n\n"
+                          "goroutine 2 [running]:\nrecurse(int)\n"));
+    CHECK(contains(e, "...additional frames elided...\n"));
 }
 
 __attribute__((noinline)) static int deep(int n) {
@@ -93,25 +91,19 @@ GORT_CHILD(overflow_unguarded_forever) {
 
 TEST_CASE("infinite recursion on an unguarded stack is still Go's stack overflow",
           "[stack][fatal]") {
-    auto r = runchild("overflow_unguarded_forever", {"GORT_STACKGUARDS=0"});
-    CHECK(r.status == 2);
-    std::string e = normalize(r.err);
-    INFO(r.err.substr(0, 2000));
-    CHECK(e.rfind("runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
+    std::string e = fatalchild("overflow_unguarded_forever", {"GORT_STACKGUARDS=0"});
+    INFO(e);
+    CHECK(startswith(e, "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
                       "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
-                      "fatal error: stack overflow\n\ngoroutine 2 [running]:\n",
-                  0) == 0);
+                      "fatal error: stack overflow\n\ngoroutine 2 [running]:\n"));
 }
 
 TEST_CASE("overflow of an unguarded stack: caught when the goroutine exits",
           "[stack][fatal]") {
-    auto r = runchild("overflow_unguarded_return", {"GORT_STACKGUARDS=0"});
-    CHECK(r.status == 2);
-    std::string e = normalize(r.err);
-    INFO(r.err.substr(0, 2000));
-    CHECK(e.rfind("runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
+    std::string e = fatalchild("overflow_unguarded_return", {"GORT_STACKGUARDS=0"});
+    INFO(e);
+    CHECK(startswith(e, "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
                       "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
-                      "fatal error: stack overflow\n\nruntime stack:\n",
-                  0) == 0);
-    CHECK(e.find("\ngoroutine 1 [runnable]:\n") != std::string::npos);
+                      "fatal error: stack overflow\n\nruntime stack:\n"));
+    CHECK(contains(e, "\ngoroutine 1 [runnable]:\n"));
 }
