@@ -31,6 +31,7 @@ namespace runtime {
 
 /// This thread's g (the TLS slot of stubs.h getg()). initial-exec TLS: one
 /// \%fs-relative load, in the main executable or a library loaded at startup.
+/// @chapter{tls} @differs{TLS only: Go ≥1.17 also keeps g in R14}
 __attribute__((tls_model("initial-exec"))) constinit thread_local g* tlsg asm("runtime.tlsg") =
     nullptr;
 

@@ -40,7 +40,18 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
     uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
     g* gp = getg();
     if (gp == nullptr || gp->m == nullptr) {
-        // Not a gort thread: restore the default action and let it fault again.
+        // A thread gort did not start (or the runtime is not running yet):
+        // say so, then let the default action end the process.
+        printstring("fatal error: unexpected signal on a thread that is not running gort\n"
+                    "(runtime calls such as gort::go, Gosched or gopark must come from a "
+                    "goroutine)\n");
+        printstring("[signal ");
+        printstring(sig == SIGSEGV ? "SIGSEGV: segmentation violation" : "SIGBUS: bus error");
+        printstring(" addr=");
+        printhex(addr);
+        printstring(" pc=");
+        printhex(pc);
+        printstring("]\n");
         signal(sig, SIG_DFL);
         return;
     }

@@ -199,3 +199,14 @@ TEST_CASE("readying a running goroutine is a runtime throw", "[proc][fatal]") {
     INFO(e);
     CHECK(startswith(e, "fatal error: bad g->status in ready\n"));
 }
+
+TEST_CASE("GOTRACEBACK=system shows the runtime's frames; none shows no goroutines",
+          "[proc][fatal][env]") {
+    std::string sys = fatalchild("deadlock", {"GOTRACEBACK=system"});
+    INFO(sys);
+    CHECK(startswith(sys, "fatal error: all goroutines are asleep - deadlock!\n\nruntime stack:\n"));
+    CHECK(contains(sys, "runtime::gopark("));
+    CHECK(contains(sys, "runtime::mstart0()"));
+    std::string none = fatalchild("deadlock", {"GOTRACEBACK=none"});
+    CHECK(none == "fatal error: all goroutines are asleep - deadlock!\n");
+}

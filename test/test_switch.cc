@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <immintrin.h>
+#include <csignal>
+#include <thread>
 
 #include "gorttest.h"
 
@@ -126,4 +128,31 @@ TEST_CASE("an mcall function that returns dies with badmcall2's message", "[swit
     std::string e = fatalchild("mcall_returns");
     INFO(e);
     CHECK(startswith(e, "fatal error: runtime: mcall function returned\n"));
+}
+
+GORT_CHILD(foreign_thread) {
+    // A thread gort did not start has no g: calling into the scheduler from it
+    // is a bug, reported as such rather than as a bare crash.
+    std::thread t([] { Gosched(); });
+    t.join();
+}
+
+TEST_CASE("calling the scheduler from a foreign thread says so", "[switch][fatal]") {
+    auto r = gorttest::runchild("foreign_thread");
+    INFO(r.err);
+    CHECK(r.status == 128 + SIGSEGV);
+    CHECK(startswith(r.err, "fatal error: unexpected signal on a thread that is not running gort\n"));
+}
+
+GORT_CHILD(bad_env) {
+    std::printf("stack=%lu\n", static_cast<unsigned long>(startingStackSize));
+}
+
+TEST_CASE("bad GORT_STACKSIZE and GOTRACEBACK values are ignored, as Go ignores bad settings",
+          "[switch][env]") {
+    auto r = gorttest::runchild("bad_env", {"GORT_STACKSIZE=lots", "GOTRACEBACK=loud"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "stack=65536\n");
+    r = gorttest::runchild("bad_env", {"GORT_STACKSIZE=131072"});
+    CHECK(r.out == "stack=131072\n");
 }
