@@ -4,7 +4,7 @@
 #
 # The asm routines carry Go's names, so you break on them as you would in Go:
 # break 'runtime.mcall', break 'runtime.gogo'. CI runs this script in batch
-# mode (test/gdb_check.py) and checks what it prints.
+# mode (test/check_output.py, see examples/meson.build) and checks what it prints.
 set pagination off
 set confirm off
 set print pretty off
