@@ -14,6 +14,7 @@
 //
 // Go counterparts: the go statement (cmd/compile turns it into newproc), and
 // runtime.Gosched, runtime.Goexit, runtime.NumGoroutine.
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/proc.go (newproc)
 #pragma once
 
 #include <cstdint>
@@ -83,12 +84,14 @@ __attribute__((always_inline)) inline void go(F&& f) {
     }
 }
 
-/// Go's os.Exit: ends the process at once with the given status.
+/// Ends the process at once with the given status. Runs on: g (or g0).
+/// Go: os.Exit (package os).
 [[noreturn]] inline void Exit(int code) {
     runtime::exit(code);
 }
 
-/// Go's os.Args.
+/// Returns the program's command-line arguments. Runs on: any stack.
+/// Go: os.Args (package os).
 inline const std::vector<const char*>& Args() {
     return runtime::argslice;
 }

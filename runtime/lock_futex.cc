@@ -36,20 +36,29 @@ namespace runtime {
 
 static bool asymfence;  ///< membarrier registered: unlock may use a plain store
 
+/// Sleeps in futex(FUTEX_WAIT) while *addr == val, with no timeout (Go's
+/// ns = -1). Blocks the OS thread. Runs on: g or g0.
+/// @gosrc{os_linux.go,futexsleep}
 static void futexsleep(uint32_t* addr, uint32_t val) {
     syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, nullptr, nullptr, 0);
 }
 
+/// Wakes up to cnt threads sleeping in futexsleep on addr. Runs on: g or g0.
+/// @gosrc{os_linux.go,futexwakeup}
 static void futexwakeup(uint32_t* addr, uint32_t cnt) {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, cnt, nullptr, nullptr, 0);
 }
 
 /// Sets up the unlock fast path. Runs once, before any second thread exists.
+/// Runs on: g0 (m0), from schedinit. gort only: registers for
+/// membarrier(PRIVATE_EXPEDITED), which the plain-store unlock relies on (see
+/// the top of this file); Go's unlock2 always exchanges and needs no set-up.
 void lockinit() {
     asymfence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
-/// Acquires l, blocking the thread if needed. @gosrc{lock_futex.go,lock2}
+/// Acquires l, blocking the thread if needed. Runs on: g or g0 (it blocks the
+/// OS thread, not the goroutine). @gosrc{lock_futex.go,lock2}
 void lock(mutex* l) {
     g* gp = getg();
     if (gp) gp->m->locks++;
@@ -76,7 +85,8 @@ void lock(mutex* l) {
     }
 }
 
-/// Releases l, waking a sleeper if there is one. @gosrc{lock_futex.go,unlock2}
+/// Releases l, waking a sleeper if there is one. Runs on: g or g0.
+/// @gosrc{lock_futex.go,unlock2}
 void unlock(mutex* l) {
     if (__atomic_load_n(&l->key, __ATOMIC_RELAXED) == 0) throw_("unlock of unlocked lock");
     if (asymfence)
@@ -88,20 +98,22 @@ void unlock(mutex* l) {
     if (gp && --gp->m->locks < 0) throw_("runtime·unlock: lock count");
 }
 
-/// Resets a note for another sleep/wakeup round. @gosrc{lock_futex.go,noteclear}
+/// Resets a note for another sleep/wakeup round. Runs on: g or g0.
+/// @gosrc{lock_futex.go,noteclear}
 void noteclear(note* n) {
     __atomic_store_n(&n->key, 0, __ATOMIC_RELAXED);
 }
 
 /// Wakes the thread sleeping on n (at most once per noteclear).
-/// @gosrc{lock_futex.go,notewakeup}
+/// Runs on: g or g0. @gosrc{lock_futex.go,notewakeup}
 void notewakeup(note* n) {
     uint32_t old = __atomic_exchange_n(&n->key, 1, __ATOMIC_RELEASE);
     if (old != 0) throw_("notewakeup - double wakeup");
     futexwakeup(&n->key, 1);
 }
 
-/// Blocks the thread until notewakeup(n). @gosrc{lock_futex.go,notesleep}
+/// Blocks the thread until notewakeup(n). Runs on: g or g0 (Go insists on g0;
+/// gort's one caller, stopm, is on g0). @gosrc{lock_futex.go,notesleep}
 void notesleep(note* n) {
     while (__atomic_load_n(&n->key, __ATOMIC_ACQUIRE) == 0) futexsleep(&n->key, 0);
 }

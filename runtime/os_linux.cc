@@ -14,7 +14,8 @@
 
 namespace runtime {
 
-/// Reads the number of CPUs this process may run on. @gosrc{os_linux.go,osinit}
+/// Reads the number of CPUs this process may run on. Runs on: g0 (m0), from
+/// rt0_go. @gosrc{os_linux.go,osinit}
 void osinit() {
     cpu_set_t set;
     ncpu = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
@@ -22,7 +23,10 @@ void osinit() {
 }
 
 /// The bounds of the calling OS thread's stack: the g0 stack of its M.
-/// Go's mstart0 derives them the same way for threads it did not create.
+/// Runs on: the OS thread's stack, from rt0_go (before it becomes g0).
+/// gort only: Go's mstart0 estimates g0's bounds from the current SP for
+/// threads it did not create; with cgo, x_cgo_getstackbound
+/// (runtime/cgo/gcc_stack_unix.c) asks pthread_getattr_np, as this does.
 struct stack osstack() {
     pthread_attr_t attr;
     void* addr = nullptr;
@@ -37,8 +41,9 @@ struct stack osstack() {
 
 /// Ends the process with status code. gort flushes C and C++ output and runs
 /// exit handlers (std::exit), which Go's raw exit system call does not: C++
-/// programs expect their buffered output to appear.
-/// @gosrc{os_linux.go,exit} @differs{runs atexit handlers and flushes stdio}
+/// programs expect their buffered output to appear. Runs on: g or g0 (the
+/// fatal paths call _exit(2) instead).
+/// @gosrc{stubs2.go,exit} @differs{runs atexit handlers and flushes stdio}
 void exit(int code) {
     std::fflush(nullptr);
     std::exit(code);

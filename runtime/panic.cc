@@ -44,7 +44,9 @@ void Goexit() {
 
 static void printpanicval(std::exception_ptr e);
 
-/// Prints "[signal ...]" if the failure came from a signal. @gosrc{panic.go,dopanic_m}
+/// Prints "[signal ...]" if the failure came from a signal (the opening lines
+/// of Go's dopanic_m). Runs on: any stack (incl. signal stack).
+/// @gosrc{panic.go,dopanic_m}
 static void printsignal(g* gp) {
     if (gp == nullptr || gp->sig == 0) return;
     printstring("[signal ");
@@ -60,7 +62,10 @@ static void printsignal(g* gp) {
 
 /// Prints the tracebacks that follow a fatal message: the failing goroutine's
 /// (or g0's "runtime stack:"), then, if all, every other goroutine.
-/// skip: frames of the fatal machinery to leave out. @gosrc{panic.go,dopanic_m}
+/// skip: frames of the fatal machinery to leave out. Runs on: any stack (incl.
+/// signal stack): fatalthrow's, with no switch to g0 (Go's fatalthrow switches
+/// with systemstack), so the failing frames are still there to print.
+/// @gosrc{panic.go,dopanic_m}
 static void dopanic_m(g* gp, int skip) {
     printsignal(gp);
     m* mp = gp->m;
@@ -104,7 +109,8 @@ void throw_(const char* s) {
 }
 
 /// Reports a fatal error caused by the program (deadlock, misuse of sync):
-/// like throw, but runtime frames stay hidden. @gosrc{panic.go,fatal}
+/// like throw, but runtime frames stay hidden. Runs on: any stack.
+/// @gosrc{panic.go,fatal}
 void fatal(const char* s) {
     printstring("fatal error: ");
     printstring(s);
@@ -113,6 +119,7 @@ void fatal(const char* s) {
 }
 
 /// Called by systemstack when the current g is neither g0 nor curg.
+/// Runs on: that unexpected g's stack (systemstack does not switch).
 /// @gosrc{stubs.go,badsystemstack}
 void badsystemstack() {
     printstring("fatal: systemstack called from unexpected goroutine");
@@ -120,7 +127,8 @@ void badsystemstack() {
 
 /// Prints an exception as Go prints a panic value: what() for std::exception
 /// (Go: err.Error()), strings and numbers as themselves, anything else as
-/// "(type) address". @gosrc{error.go,printpanicval}
+/// "(type) address". Runs on: the stack of the uncaught throw (fatalpanic's).
+/// @gosrc{error.go,printany}
 static void printpanicval(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
@@ -154,7 +162,9 @@ static void printpanicval(std::exception_ptr e) {
 
 /// The terminate handler: an exception nobody caught. With the stack intact
 /// (see the top of this file), prints "panic: v" and the goroutine's frames
-/// from the throw point, then exits 2. @gosrc{panic.go,fatalpanic}
+/// from the throw point, then exits 2. Runs on: the stack of the uncaught
+/// throw (g, or g0 if the runtime itself threw), above the throwing frames.
+/// @gosrc{panic.go,fatalpanic}
 [[noreturn]] static void fatalpanic() {
     g* gp = getg();
     std::exception_ptr e = std::current_exception();
@@ -183,7 +193,9 @@ static void printpanicval(std::exception_ptr e) {
     ::_exit(2);
 }
 
-/// Installs the terminate handler. Runs on: g0, from schedinit.
+/// Installs the terminate handler. Runs on: g0, from schedinit. gort only:
+/// Go's panics need no hook; gort's are C++ exceptions, and one that nobody
+/// catches ends in std::terminate, whose handler becomes fatalpanic.
 void panicinit() {
     std::set_terminate(fatalpanic);
 }

@@ -14,7 +14,8 @@
 
 namespace runtime {
 
-/// Writes b to standard error, retrying on short writes. @gosrc{print.go,gwrite}
+/// Writes b to standard error, retrying on short writes. Runs on: any stack
+/// (incl. signal stack). @gosrc{print.go,gwrite}
 static void gwrite(const char* b, size_t n) {
     while (n > 0) {
         ssize_t w = ::write(2, b, n);
@@ -24,11 +25,13 @@ static void gwrite(const char* b, size_t n) {
     }
 }
 
-/// @gosrc{print.go,printstring}
+/// Prints the NUL-terminated string s. Runs on: any stack (incl. signal
+/// stack). @gosrc{print.go,printstring}
 void printstring(const char* s) {
     gwrite(s, std::strlen(s));
 }
 
+/// Prints v in decimal. Runs on: any stack (incl. signal stack).
 /// @gosrc{print.go,printuint}
 void printuint(uint64_t v) {
     char buf[24];
@@ -40,7 +43,8 @@ void printuint(uint64_t v) {
     gwrite(buf + i, sizeof buf - size_t(i));
 }
 
-/// @gosrc{print.go,printint}
+/// Prints v in decimal, with a minus sign if negative. Runs on: any stack
+/// (incl. signal stack). @gosrc{print.go,printint}
 void printint(int64_t v) {
     if (v < 0) {
         printstring("-");
@@ -50,7 +54,8 @@ void printint(int64_t v) {
     printuint(uint64_t(v));
 }
 
-/// Prints v as 0x-prefixed lower-case hex. @gosrc{print.go,printhex}
+/// Prints v as 0x-prefixed lower-case hex. Runs on: any stack (incl. signal
+/// stack). @gosrc{print.go,printhex}
 void printhex(uint64_t v) {
     static const char dig[] = "0123456789abcdef";
     char buf[24];

@@ -116,7 +116,7 @@ void badmcall2(void (*)(g*)) {
 // ---- allgs ----
 
 /// Records a new g in allgs, so tracebacks and checkdead can see it.
-/// @gosrc{proc.go,allgadd}
+/// Runs on: g0, from newproc1. @gosrc{proc.go,allgadd}
 static void allgadd(g* gp) {
     if (readgstatus(gp) == Gidle) throw_("allgadd: bad status Gidle");
     lock(&allglock);
@@ -167,7 +167,8 @@ void ready(g* gp, bool next) {
 }
 
 /// All reads and writes of g's status go through readgstatus, casgstatus,
-/// castogscanstatus, casfrom_Gscanstatus. @gosrc{proc.go,readgstatus}
+/// castogscanstatus, casfrom_Gscanstatus. Runs on: any stack (incl. signal
+/// stack: tracebacks read it). @gosrc{proc.go,readgstatus}
 uint32_t readgstatus(g* gp) {
     return gp->atomicstatus.load(std::memory_order_acquire);
 }
@@ -182,7 +183,7 @@ uint32_t readgstatus(g* gp) {
 /// and a release store do the same job without the locked instruction, which
 /// is a third of the cost of a Gosched. Goroutine handoffs between Ms are
 /// ordered by the run queues' own atomics (runqput's store-release).
-/// @gosrc{proc.go,casgstatus} @differs{no GC: check and store instead of a CAS loop}
+/// Runs on: g0. @gosrc{proc.go,casgstatus} @differs{no GC: check and store instead of a CAS loop}
 void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
     if ((oldval & Gscan) || (newval & Gscan) || oldval == newval) {
         printstring("runtime: casgstatus: oldval=");
@@ -214,6 +215,7 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
 
 /// The entry point of an M's scheduling loop, on the M's own (g0) stack.
 /// Go's mstart is asm that calls mstart0; gort's mstart is this C++ function.
+/// Runs on: g0 (for m0, the OS thread's stack rt0_go made g0).
 /// @gosrc{proc.go,mstart0}
 [[noreturn]] __attribute__((noinline)) static void mstart0() {
     g* gp = getg();
@@ -268,7 +270,8 @@ static void stopm() {
 }
 
 /// Tries to add one more P to run goroutines. With one P there is never an
-/// idle P to hand work to, so it does nothing (issue 5). @gosrc{proc.go,wakep}
+/// idle P to hand work to, so it does nothing (issue 5). Runs on: g0.
+/// @gosrc{proc.go,wakep}
 void wakep() {}
 
 /// Starts running gp on the current M: the last step before gogo.
@@ -392,7 +395,8 @@ static void goschedImpl(g* gp) {
     schedule();
 }
 
-/// Gosched continuation on g0. @gosrc{proc.go,gosched_m}
+/// Gosched continuation on g0: hands gp to goschedImpl. Runs on: g0.
+/// @gosrc{proc.go,gosched_m}
 static void gosched_m(g* gp) {
     goschedImpl(gp);
 }
@@ -407,7 +411,8 @@ void goexit1() {
 
 static void gdestroy(g* gp);
 
-/// goexit continuation on g0. @gosrc{proc.go,goexit0}
+/// goexit continuation on g0: destroys gp and schedules. Runs on: g0.
+/// @gosrc{proc.go,goexit0}
 static void goexit0(g* gp) {
     gdestroy(gp);
     schedule();
@@ -437,7 +442,7 @@ static void gdestroy(g* gp) {
 // ---- Goroutine creation ----
 
 /// Allocates a new g, with a stack big enough for stacksize bytes.
-/// @gosrc{proc.go,malg}
+/// Runs on: g0, from newproc1. @gosrc{proc.go,malg}
 g* malg(uintptr_t stacksize) {
     g* newg = new g{};
     if (stacksize > 0) {
@@ -470,7 +475,7 @@ g* newproc(gofunc* fn) {
 
 /// Pushes a call to fn onto buf's stack, as if the frame at buf->pc had
 /// called fn: the return address is buf->pc (goexit+1 for a new g).
-/// @gosrc{sys_x86.go,gostartcall}
+/// Runs on: g0, from newproc1. @gosrc{sys_x86.go,gostartcall}
 static void gostartcall(gobuf* buf, void* fn, void* ctxt) {
     uintptr_t sp = buf->sp;
     sp -= sizeof(uintptr_t);
@@ -480,7 +485,8 @@ static void gostartcall(gobuf* buf, void* fn, void* ctxt) {
     buf->ctxt = ctxt;
 }
 
-/// @gosrc{stack.go,gostartcallfn}
+/// gostartcall for a closure: fv's code is the entry, fv itself the context
+/// (buf->ctxt). Runs on: g0, from newproc1. @gosrc{stack.go,gostartcallfn}
 static void gostartcallfn(gobuf* buf, funcval* fv) {
     gostartcall(buf, reinterpret_cast<void*>(fv->fn), fv);
 }
@@ -552,7 +558,7 @@ static void gfput(p* pp, g* gp) {
 }
 
 /// Gets a dead g from the P's free list, refilling it from the global list
-/// (32 at a time) when empty. @gosrc{proc.go,gfget}
+/// (32 at a time) when empty. Runs on: g0. @gosrc{proc.go,gfget}
 static g* gfget(p* pp) {
     if (pp->gFree.list.empty() && !sched.gFree.stack.empty()) {
         lock(&sched.gFree.lock);
@@ -574,7 +580,7 @@ static g* gfget(p* pp) {
 // (LockOSThread, UnlockOSThread, badunlockosthread: issue 5.)
 
 /// The number of live goroutines: all g's minus the dead ones on free lists.
-/// @gosrc{proc.go,gcount}
+/// Runs on: g or g0. @gosrc{proc.go,gcount}
 int32_t gcount() {
     lock(&allglock);
     int32_t n = int32_t(allgs.size());
@@ -586,10 +592,10 @@ int32_t gcount() {
     return n < 1 ? 1 : n;
 }
 
-// (mcount, badunlockosthread, sigprof, setcpuprofilerate, procresize: the
+// (sigprof, setcpuprofilerate, procresize: the
 //  one-P setup is in schedinit; procresize arrives with issue 5.)
 
-/// Associates P and the current M. @gosrc{proc.go,acquirep}
+/// Associates P and the current M. Runs on: g0. @gosrc{proc.go,acquirep}
 void acquirep(p* pp) {
     m* mp = getg()->m;
     if (mp->p != nullptr) throw_("wirep: already in go");
@@ -599,7 +605,7 @@ void acquirep(p* pp) {
     pp->status = Prunning;
 }
 
-/// Disassociates P and the current M. @gosrc{proc.go,releasep}
+/// Disassociates P and the current M. Runs on: g0. @gosrc{proc.go,releasep}
 p* releasep() {
     m* mp = getg()->m;
     p* pp = mp->p;
@@ -611,7 +617,9 @@ p* releasep() {
 }
 
 static void pidleput(p* pp);
-/// findRunnable's last step in Go, under sched.lock: releasep + pidleput.
+/// Gives up the M's P and puts it on the idle list, under sched.lock.
+/// Runs on: g0. gort only: Go inlines this sequence in findRunnable
+/// (releasep + pidleput before stopm).
 static void releasep_idle() {
     lock(&sched.lock);
     p* pp = releasep();
@@ -620,7 +628,7 @@ static void releasep_idle() {
     getg()->m->nextp = nullptr;
 }
 
-/// Ms that exist, minus those freed. @gosrc{proc.go,mcount}
+/// Ms that exist, minus those freed. Runs on: g0. @gosrc{proc.go,mcount}
 static int32_t mcount() {
     return int32_t(sched.mnext);
 }
@@ -657,7 +665,8 @@ static void checkdead() {
     fatal("all goroutines are asleep - deadlock!");
 }
 
-/// Puts mp on the idle M list. sched.lock must be held. @gosrc{proc.go,mput}
+/// Puts mp on the idle M list. sched.lock must be held. Runs on: g0.
+/// @gosrc{proc.go,mput}
 static void mput(m* mp) {
     mp->schedlink = sched.midle;
     sched.midle = mp;
@@ -666,7 +675,7 @@ static void mput(m* mp) {
 }
 
 /// Puts gp on the global runnable queue. sched.lock must be held.
-/// @gosrc{proc.go,globrunqput}
+/// Runs on: g0. @gosrc{proc.go,globrunqput}
 static void globrunqput(g* gp) {
     sched.runq.pushBack(gp);
     sched.runqsize++;
@@ -674,7 +683,7 @@ static void globrunqput(g* gp) {
 
 /// Takes a batch of g's from the global runnable queue (at most max, if
 /// max > 0): returns one and puts the rest on pp's local queue. sched.lock
-/// must be held. @gosrc{proc.go,globrunqget}
+/// must be held. Runs on: g0. @gosrc{proc.go,globrunqget}
 static g* globrunqget(p* pp, int32_t max) {
     if (sched.runqsize == 0) return nullptr;
     int32_t n = sched.runqsize / gomaxprocs + 1;
@@ -688,7 +697,8 @@ static g* globrunqget(p* pp, int32_t max) {
     return gp;
 }
 
-/// Puts pp on the idle P list. sched.lock must be held. @gosrc{proc.go,pidleput}
+/// Puts pp on the idle P list. sched.lock must be held. Runs on: g0.
+/// @gosrc{proc.go,pidleput}
 static void pidleput(p* pp) {
     if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
     pp->link = sched.pidle;
@@ -698,7 +708,7 @@ static void pidleput(p* pp) {
 
 /// Reports whether pp has no goroutines on its local run queue. Reads
 /// runqhead, runqtail and runnext so that a concurrent runqput that moves
-/// runnext into the ring is not missed. @gosrc{proc.go,runqempty}
+/// runnext into the ring is not missed. Runs on: g0. @gosrc{proc.go,runqempty}
 bool runqempty(p* pp) {
     for (;;) {
         uint32_t head = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
@@ -714,7 +724,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t);
 /// Tries to put gp on the local runnable queue. If next, gp goes into
 /// pp.runnext and the g that was there is kicked to the tail. If the ring is
 /// full, half of it moves to the global queue. Executed only by the owner P.
-/// @gosrc{proc.go,runqput}
+/// Runs on: g0. @gosrc{proc.go,runqput}
 void runqput(p* pp, g* gp, bool next) {
     if (next) {
         guintptr oldnext;
@@ -739,7 +749,7 @@ void runqput(p* pp, g* gp, bool next) {
 }
 
 /// Puts gp and half of the local queue on the global queue.
-/// Executed only by the owner P. @gosrc{proc.go,runqputslow}
+/// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqputslow}
 static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
     constexpr uint32_t half = std::size(decltype(p::runq){}) / 2;
     g* batch[half + 1];
@@ -759,7 +769,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
 
 /// Gets a g from the local runnable queue: runnext first (then *inheritTime is
 /// true: it runs in the current time slice), else the head of the ring.
-/// Executed only by the owner P. @gosrc{proc.go,runqget}
+/// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqget}
 g* runqget(p* pp, bool* inheritTime) {
     // If there's a runnext, it's the next G to run.
     guintptr next = pp->runnext;
@@ -786,14 +796,16 @@ g* runqget(p* pp, bool* inheritTime) {
 
 // ---- gQueue and gList ----
 
-/// @gosrc{proc.go,gQueue.push}
+/// Adds gp at the head of the queue. Runs on: g0 or g (the caller does the
+/// locking). @gosrc{proc.go,gQueue.push}
 void gQueue::push(g* gp) {
     gp->schedlink = head;
     head.set(gp);
     if (tail.v == 0) tail.set(gp);
 }
 
-/// @gosrc{proc.go,gQueue.pushBack}
+/// Adds gp at the tail of the queue. Runs on: g0 or g (the caller does the
+/// locking). @gosrc{proc.go,gQueue.pushBack}
 void gQueue::pushBack(g* gp) {
     gp->schedlink.v = 0;
     if (tail.v != 0)
@@ -803,7 +815,8 @@ void gQueue::pushBack(g* gp) {
     tail.set(gp);
 }
 
-/// @gosrc{proc.go,gQueue.pop}
+/// Removes and returns the head of the queue (nullptr if empty). Runs on: g0
+/// or g (the caller does the locking). @gosrc{proc.go,gQueue.pop}
 g* gQueue::pop() {
     g* gp = head.ptr();
     if (gp != nullptr) {
@@ -813,13 +826,15 @@ g* gQueue::pop() {
     return gp;
 }
 
-/// @gosrc{proc.go,gList.push}
+/// Adds gp at the head of the list. Runs on: g0 or g (the caller does the
+/// locking). @gosrc{proc.go,gList.push}
 void gList::push(g* gp) {
     gp->schedlink = head;
     head.set(gp);
 }
 
-/// @gosrc{proc.go,gList.pop}
+/// Removes and returns the head of the list (nullptr if empty). Runs on: g0 or
+/// g (the caller does the locking). @gosrc{proc.go,gList.pop}
 g* gList::pop() {
     g* gp = head.ptr();
     if (gp != nullptr) head = gp->schedlink;

@@ -13,14 +13,15 @@ std::vector<const char*> argslice;
 int32_t traceback_level = 1;
 bool traceback_all = false;
 
-/// Records os.Args. @gosrc{runtime1.go,goargs}
+/// Records os.Args. Runs on: the OS thread's stack, from rt0_go (before it
+/// becomes g0). @gosrc{runtime1.go,goargs}
 void goargs(int argc, char** argv) {
     argslice.assign(argv, argv + argc);
 }
 
 /// Applies GOTRACEBACK as Go does: none, single (default), all, system,
-/// crash, or a number; anything else leaves the default.
-/// @gosrc{runtime1.go,setTraceback}
+/// crash, or a number; anything else leaves the default. Runs on: g0, from
+/// parsedebugvars. @gosrc{runtime1.go,setTraceback}
 static void setTraceback(const char* level) {
     if (std::strcmp(level, "none") == 0) {
         traceback_level = 0;

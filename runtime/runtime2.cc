@@ -51,7 +51,9 @@ static const char* const waitReasonStrings[] = {
 static_assert(std::size(waitReasonStrings) == waitReasonCoroutine + 1,
               "waitReasonStrings must list every waitReason");
 
-/// Go's waitReason.String(). @gosrc{runtime2.go,waitReason.String}
+/// Returns the text for w that goroutine headers show ("chan receive"), as
+/// Go's waitReason.String(). Runs on: any stack (incl. signal stack).
+/// @gosrc{runtime2.go,waitReason.String}
 const char* waitReasonString(waitReason w) {
     if (w >= std::size(waitReasonStrings)) return "unknown wait reason";
     return waitReasonStrings[w];

@@ -84,11 +84,16 @@ static struct {
 /// guarded whole or not at all, so this list stays short (≤ budget/256).
 static std::vector<struct stack> guardedspans;
 
+/// The free-list link of the free stack at lo: its top word. Runs on: g0.
+/// gort only: Go links free stacks through the gclinkptr at their base, in the
+/// manual free list of the span they came from.
 static uintptr_t& stacklink(uintptr_t lo) {
     return *reinterpret_cast<uintptr_t*>(lo + startingStackSize - sizeof(uintptr_t));
 }
 
 /// Reads vm.max_map_count (65530 unless the administrator changed it).
+/// Runs on: g0, from stackinit. gort only: sizes the guard-page budget (see
+/// the top of this file); Go's stacks have no guard pages.
 static uintptr_t maxMapCount() {
     uintptr_t n = 65530;
     if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
@@ -121,7 +126,7 @@ void stackinit() {
 
 /// Maps a new span of spanStacks stacks and puts them on the pool's free list.
 /// Guard pages go below as many of them as the budget allows.
-/// stackpool.lock must be held. @gosrc{stack.go,stackpoolalloc}
+/// stackpool.lock must be held. Runs on: g0. @gosrc{stack.go,stackpoolalloc}
 static void stackpoolgrow() {
     uintptr_t slot = guardSize + startingStackSize;
     void* v = mmap(nullptr, slot * spanStacks, PROT_READ | PROT_WRITE,
@@ -143,7 +148,8 @@ static void stackpoolgrow() {
     }
 }
 
-/// Takes one stack from the global pool. @gosrc{stack.go,stackpoolalloc}
+/// Takes one stack from the global pool. stackpool.lock must be held.
+/// Runs on: g0. @gosrc{stack.go,stackpoolalloc}
 static uintptr_t stackpoolalloc() {
     if (stackpool.free == 0) stackpoolgrow();
     uintptr_t x = stackpool.free;
@@ -151,13 +157,15 @@ static uintptr_t stackpoolalloc() {
     return x;
 }
 
-/// Returns one stack to the global pool. @gosrc{stack.go,stackpoolfree}
+/// Returns one stack to the global pool. stackpool.lock must be held.
+/// Runs on: g0. @gosrc{stack.go,stackpoolfree}
 static void stackpoolfree(uintptr_t x) {
     stacklink(x) = stackpool.free;
     stackpool.free = x;
 }
 
-/// Fills half of the P's cache from the global pool. @gosrc{stack.go,stackcacherefill}
+/// Fills half of the P's cache from the global pool. Runs on: g0.
+/// @gosrc{stack.go,stackcacherefill}
 static void stackcacherefill(p* c) {
     lock(&stackpool.lock);
     while (c->stackcache.size < stackCacheSize / 2) {
@@ -169,7 +177,8 @@ static void stackcacherefill(p* c) {
     unlock(&stackpool.lock);
 }
 
-/// Returns half of the P's cache to the global pool. @gosrc{stack.go,stackcacherelease}
+/// Returns half of the P's cache to the global pool. Runs on: g0.
+/// @gosrc{stack.go,stackcacherelease}
 static void stackcacherelease(p* c) {
     lock(&stackpool.lock);
     while (c->stackcache.size > stackCacheSize / 2) {
@@ -201,7 +210,8 @@ struct stack stackalloc(uint32_t n) {
     return {v, v + n};
 }
 
-/// Frees a stack allocated by stackalloc. @gosrc{stack.go,stackfree}
+/// Frees a stack allocated by stackalloc. Runs on: g0 (only the tests call it:
+/// a g keeps its stack for life). @gosrc{stack.go,stackfree}
 void stackfree(struct stack stk) {
     if (stk.hi - stk.lo != startingStackSize) throw_("stackfree: bad stack size");
     p* c = getg()->m->p;
@@ -219,6 +229,7 @@ void stackfree(struct stack stk) {
 
 /// Reports whether the stack at lo has a guard page below it. Called once per
 /// g, when malg gives it its stack (a g keeps its stack for life).
+/// Runs on: g0, from malg. gort only: Go's stacks have no guard pages.
 bool stackhasguard(uintptr_t lo) {
     lock(&stackpool.lock);
     bool guarded = false;
@@ -230,7 +241,9 @@ bool stackhasguard(uintptr_t lo) {
 /// Checks that gp has not run past the bottom of an unguarded stack (see the
 /// top of this file): its saved SP at every switch-out and, when it exits
 /// (gp is Gdead), whether the page below its stack was ever touched. Dies with
-/// Go's stack overflow message. Runs on: g0, from dropg.
+/// Go's stack overflow message. Runs on: g0, from dropg. gort only: Go's
+/// stacks grow instead; Go's closest counterpart is newstack's check of SP
+/// against stack.lo. @gosrc{stack.go,newstack}
 /// @differs{Go grows stacks instead; gort detects overflow}
 void stackcheck(g* gp) {
     if (gp == nullptr || gp->stackguardpage || gp->stack.lo == 0) return;

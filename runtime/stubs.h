@@ -45,7 +45,9 @@ inline g* getg() {
     return gp;
 }
 
-/// Sets this thread's g (what gogo and mcall do in asm). Runs on: either.
+/// Sets this thread's g (what gogo and mcall do in asm). Runs on: any stack
+/// (rt0_go calls it on the OS thread's stack to make it g0).
+/// @gosrc{stubs.go,setg}
 inline void setg(g* gp) {
     uintptr_t off;
     asm volatile(
@@ -75,8 +77,9 @@ void mcall_asm(void (*fn)(g*)) asm("runtime.mcall");
 /// gosave_systemstack_switch): saves the caller's SP, PC, BP and g in buf,
 /// clears ret and ctxt. A later gogo(buf) returns from gosave a second time, as
 /// longjmp returns from setjmp. Call it only through gosave() below.
-/// Runs on: any stack. @chapter{gosave}
-/// @differs{historical: not in go1.22}
+/// Runs on: any stack. No go1.22 counterpart: its successor there is
+/// gosave_systemstack_switch, which saves into g->sched only.
+/// @gosrc{asm_amd64.s,gosave_systemstack_switch} @chapter{gosave} @differs{historical: not in go1.22}
 void gosave_asm(gobuf* buf) asm("runtime.gosave");
 
 /// Runs fn on the g0 stack of this M and returns; if already on g0, calls fn
@@ -117,7 +120,9 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
 /// The chapter's gosave, callable from C++. Returns 0 when it saves; returns
 /// buf->ret when a gogo(buf) resumes it (set buf->ret before the gogo).
 /// The caller's frame must still be live when gogo(buf) runs.
-/// Runs on: any stack. @chapter{gosave} @differs{historical}
+/// Runs on: any stack. No go1.22 counterpart: its successor there is
+/// gosave_systemstack_switch (see gosave_asm).
+/// @gosrc{asm_amd64.s,gosave_systemstack_switch} @chapter{gosave} @differs{historical}
 __attribute__((always_inline)) inline uintptr_t gosave(gobuf* buf) {
     uintptr_t ret;
     asm volatile(
@@ -136,7 +141,8 @@ __attribute__((always_inline)) inline uintptr_t gosave(gobuf* buf) {
 
 /// Go's `systemstack(func(){...})`: runs f on the g0 stack and returns.
 /// The closure lives in the caller's frame (no allocation).
-/// Runs on: either. @gosrc{stubs.go,systemstack}
+/// Runs on: g (switches to g0 and back) or g0 (calls f directly).
+/// @gosrc{stubs.go,systemstack}
 template <class F>
 inline void systemstack(F&& f) {
     struct closure : funcval {

@@ -43,7 +43,9 @@ static backtrace_state* btstate;
 static constexpr int tracebackLimit = 100;  // Go: tracebackInnerFrames + tracebackOuterFrames
 
 /// Loads the symbolizer. Done at start-up, not on the fatal path, so a crash
-/// does not have to allocate much. Runs on: g0.
+/// does not have to allocate much. Runs on: g0, from schedinit. gort only:
+/// Go's symbol and line tables (pclntab) are part of the binary and need no
+/// loading.
 void tracebackinit() {
     btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
 }
@@ -51,7 +53,8 @@ void tracebackinit() {
 /// Go's showframe: hide the runtime's own frames unless asked. A frame is the
 /// runtime's if its function is in namespace runtime (or an asm runtime.*
 /// symbol), or, for inlined frames whose DWARF name is unqualified, if its
-/// source file lives in gort's runtime/ directory.
+/// source file lives in gort's runtime/ directory. Runs on: any stack (incl.
+/// signal stack). @gosrc{traceback.go,showframe}
 static bool showframe(const char* name, const char* file, int level) {
     if (level >= 2) return true;
     if (name && (std::strncmp(name, "runtime::", 9) == 0 || std::strncmp(name, "runtime.", 8) == 0))
@@ -74,6 +77,8 @@ struct frameprinter {
 
 /// Demangles a C++ symbol, dropping GCC's " [clone .isra.0]"-style suffixes
 /// (the compiler's specialized copies are still the same source function).
+/// Runs on: any stack (incl. signal stack). gort only: Go's symbol names are
+/// printed as stored.
 static char* demangle(const char* name) {
     int status;
     char* d = name ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
@@ -82,6 +87,9 @@ static char* demangle(const char* name) {
     return d;
 }
 
+/// Records the symbol and entry address that libbacktrace found for a pc.
+/// Runs on: any stack (incl. signal stack). gort only: the backtrace_syminfo
+/// callback (Go looks pcs up in its own tables, findfunc).
 static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, uintptr_t) {
     auto* fp = static_cast<frameprinter*>(data);
     fp->entry = symval;
@@ -90,6 +98,8 @@ static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, 
 
 /// Removes the parameter list (and a trailing " const") from a demangled
 /// name, for Go's "created by F" line: "main_main()" → "main_main".
+/// Runs on: any stack (incl. signal stack). gort only: Go's function names
+/// carry no parameter lists.
 static void stripargs(char* name) {
     size_t n = std::strlen(name);
     if (n > 6 && std::strcmp(name + n - 6, " const") == 0) name[n -= 6] = 0;
@@ -107,7 +117,9 @@ static void stripargs(char* name) {
 /// The name to print for one frame. A physical frame is named by its ELF
 /// symbol (complete, demangled). An inlined one only has DWARF's short
 /// name; the common short name "operator()" of a go statement's lambda is
-/// completed from the goclosure<Lambda> that inlined it.
+/// completed from the goclosure<Lambda> that inlined it. Runs on: any stack
+/// (incl. signal stack). gort only: C++ frames have mangled ELF symbols and
+/// short DWARF names; Go's tables hold the printable name.
 static char* framename(const char* dwarfname, const char* sym, bool inlined) {
     char* phys = demangle(sym);
     if (!inlined && phys) return phys;
@@ -132,6 +144,9 @@ static char* framename(const char* dwarfname, const char* sym, bool inlined) {
     return nullptr;
 }
 
+/// Counts the lines libbacktrace reports for a pc: one per inlined frame, plus
+/// the physical one. Runs on: any stack (incl. signal stack). gort only: the
+/// first backtrace_pcinfo pass of printframe.
 static int countcb(void* data, uintptr_t, const char*, int, const char*) {
     static_cast<frameprinter*>(data)->total++;
     return 0;
@@ -139,6 +154,8 @@ static int countcb(void* data, uintptr_t, const char*, int, const char*) {
 
 /// Prints one line pair for pc: "name(...)\n\tfile:line +0xoff\n". libbacktrace
 /// calls it innermost first; all but the last (outermost) call are inlined.
+/// Runs on: any stack (incl. signal stack). gort only: the backtrace_pcinfo
+/// callback that does what the frame loop of Go's traceback2 does per frame.
 static int linecb(void* data, uintptr_t, const char* file, int line, const char* fn) {
     auto* fp = static_cast<frameprinter*>(data);
     bool inlined = ++fp->seen < fp->total;
@@ -167,7 +184,9 @@ static int linecb(void* data, uintptr_t, const char* file, int line, const char*
 }
 
 /// Prints the frames at one pc. isret: pc is a return address, so the call
-/// itself is at pc-1 (Go does the same adjustment).
+/// itself is at pc-1 (Go does the same adjustment). Runs on: any stack (incl.
+/// signal stack). gort only: Go's closest counterpart is the frame loop of
+/// traceback2. @gosrc{traceback.go,traceback2}
 static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
     fp->pc = pc;
     fp->entry = 0;
@@ -181,7 +200,7 @@ static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
 }
 
 /// Prints "created by F in goroutine N\n\tfile:line +0xoff" for gp.
-/// @gosrc{traceback.go,printcreatedby}
+/// Runs on: any stack (incl. signal stack). @gosrc{traceback.go,printcreatedby}
 static void printcreatedby(g* gp) {
     if (gp->gopc == 0 || gp->goid == 1) return;
     frameprinter fp{2, 0, 0, nullptr, 0, 0, 0, false};
@@ -224,6 +243,9 @@ static void printcreatedby(g* gp) {
     std::free(d);
 }
 
+/// The traceback level to print with: 2 (runtime frames too) during a runtime
+/// throw, else GOTRACEBACK's. Runs on: any stack (incl. signal stack).
+/// @gosrc{runtime1.go,gotraceback}
 static int tracebacklevel() {
     m* mp = getg() ? getg()->m : nullptr;
     if (mp && mp->throwing >= 2) return 2;  // runtime throw: show runtime frames
@@ -258,6 +280,10 @@ struct unwindstate {
     bool started;
 };
 
+/// Prints the frame at one step of _Unwind_Backtrace, once the frames to skip
+/// are past; ends the walk at goexit or the frame limit. Runs on: any stack
+/// (incl. signal stack). gort only: the unwinder's callback (Go steps frames
+/// with its own unwinder type).
 static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
     auto* st = static_cast<unwindstate*>(arg);
     int ipBefore = 0;
@@ -289,6 +315,7 @@ static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
 /// tracebackcurrent, skipping `skip` frames, or, if startpc is set, starting at
 /// the frame whose pc is startpc (the interrupted pc of a signal).
 /// Runs on: the stack being printed (or the signal stack above it).
+/// @gosrc{traceback.go,traceback1}
 void tracebackcurrent(g* gp, int skip, uintptr_t startpc) {
     unwindstate st{{tracebacklevel(), 0, 0, nullptr, 0, 0, 0, false}, startpc, skip < 0 ? -1 : skip + 1,
                    false};
@@ -298,7 +325,8 @@ void tracebackcurrent(g* gp, int skip, uintptr_t startpc) {
     if (gp && gp != gp->m->g0) printcreatedby(gp);
 }
 
-/// Prints "goroutine N [status]:". @gosrc{traceback.go,goroutineheader}
+/// Prints "goroutine N [status]:". Runs on: any stack (incl. signal stack).
+/// @gosrc{traceback.go,goroutineheader}
 void goroutineheader(g* gp) {
     uint32_t gpstatus = readgstatus(gp) & ~Gscan;
     static const char* const gStatusStrings[] = {"idle",       "runnable", "running",
@@ -317,7 +345,8 @@ void goroutineheader(g* gp) {
 }
 
 /// Prints every goroutine other than me (and its M's current one, which the
-/// caller printed). @gosrc{traceback.go,tracebackothers}
+/// caller printed). Runs on: any stack (incl. signal stack).
+/// @gosrc{traceback.go,tracebackothers}
 void tracebackothers(g* me) {
     g* curgp = getg()->m->curg;
     if (curgp != nullptr && curgp != me) {
@@ -340,6 +369,7 @@ void tracebackothers(g* me) {
 
 /// The function containing pc, its file and line: Go's runtime.FuncForPC(pc)
 /// with Name() and FileLine(pc) folded into one call. name is demangled.
+/// Runs on: g or g0.
 /// @gosrc{symtab.go,FuncForPC}
 Func FuncForPC(uintptr_t pc) {
     Func f{};
