@@ -38,6 +38,8 @@ template <class F>
 struct goclosure : gofunc {
     F f;
 
+    /// Wraps callable; newproc1 then moves the whole closure onto the new
+    /// goroutine's stack (relocate). Runs on: the caller of go().
     explicit goclosure(F&& callable) : f(std::move(callable)) {
         this->fn = &call;
         this->size = sizeof(goclosure);
@@ -45,6 +47,8 @@ struct goclosure : gofunc {
         this->relocate = &move;
     }
 
+    /// The goroutine's first frame: calls f, then destroys the closure.
+    /// Returns into goexit. Runs on: g (the new goroutine).
     static void call(funcval* fv) {
         auto* c = static_cast<goclosure*>(fv);
         try {
@@ -54,6 +58,8 @@ struct goclosure : gofunc {
         c->~goclosure();
     }
 
+    /// Move-constructs the closure at `to` (the new stack's top), leaving
+    /// `from` to be destroyed by go(). Runs on: g0 (inside newproc1).
     static void move(gofunc* from, void* to) {
         new (to) goclosure(std::move(static_cast<goclosure*>(from)->f));
     }

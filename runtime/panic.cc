@@ -177,6 +177,10 @@ static void printpanicval(std::exception_ptr e) {
     }
     if (gp == nullptr || gp->m->dying++ > 0) ::_exit(2);
     m* mp = gp->m;
+    if (gp != mp->curg) {  // thrown on g0 (inside systemstack or an mcall fn)
+        printstring("fatal error: panic on system stack\n");
+        fatalthrow(throwTypeRuntime);
+    }
     int32_t level = traceback_level;
     if (level > 0) {
         if (gp != mp->g0) {

@@ -843,8 +843,11 @@ g* gList::pop() {
 
 // ---- rt0_go (asm_amd64.s) ----
 
-/// Goroutine 1's closure: runtime.main, whose Goexit ends only goroutine 1.
+/// Goroutine 1's closure: runtime.main. A Goexit in main_main unwinds to
+/// here and ends only goroutine 1 (the program goes on, as in Go).
+/// gort only: Go's rt0_go passes runtime.main's funcval (mainPC) to newproc.
 struct mainclosure : gofunc {
+    /// The first frame of goroutine 1. Runs on: g (goroutine 1).
     static void call(funcval*) {
         try {
             main();

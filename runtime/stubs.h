@@ -147,7 +147,10 @@ template <class F>
 inline void systemstack(F&& f) {
     struct closure : funcval {
         F* f;
-        static void call(funcval* fv) { (*static_cast<closure*>(fv)->f)(); }
+        // noexcept: an exception must not unwind from g0 back into the g
+        // stack (TLS would still say g0); it ends in std::terminate and
+        // panic.cc reports "panic on system stack", as Go does.
+        static void call(funcval* fv) noexcept { (*static_cast<closure*>(fv)->f)(); }
     } c;
     c.fn = &closure::call;
     c.f = &f;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <immintrin.h>
 #include <csignal>
+#include <stdexcept>
 #include <thread>
 
 #include "gorttest.h"
@@ -155,4 +156,15 @@ TEST_CASE("bad GORT_STACKSIZE and GOTRACEBACK values are ignored, as Go ignores 
     CHECK(r.out == "stack=65536\n");
     r = gorttest::runchild("bad_env", {"GORT_STACKSIZE=131072"});
     CHECK(r.out == "stack=131072\n");
+}
+
+GORT_CHILD(panic_on_g0) {
+    systemstack([] { throw std::runtime_error("boom"); });
+}
+
+TEST_CASE("an exception on the g0 stack is Go's panic on system stack", "[switch][fatal]") {
+    // It must not unwind from g0 back into the goroutine's frames.
+    std::string e = fatalchild("panic_on_g0");
+    INFO(e);
+    CHECK(startswith(e, "panic: boom\nfatal error: panic on system stack\n\nruntime stack:\n"));
 }
