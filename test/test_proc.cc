@@ -158,8 +158,9 @@ TEST_CASE("an exception escaping a goroutine is an unrecovered panic", "[proc][f
     std::string e = fatalchild("panic_exception");
     INFO(e);
     CHECK(startswith(e, "panic: boom\n\ngoroutine 2 [running]:\n"
-                  "gorttest_child_panic_exception()::{lambda()#1}::operator()(...)\n"
-                  "\ttest_proc.cc:"));
+                  // inlined into goclosure::call or not, as the compiler chose:
+                  "gorttest_child_panic_exception()::{lambda()#1}::operator()("));
+    CHECK(contains(e, "\n\ttest_proc.cc:"));
     CHECK(contains(e, "\ncreated by gorttest_child_panic_exception in goroutine 1\n"));
     CHECK(!contains(e, "goroutine 1 ["));  // only the panicking one
 }
