@@ -2,6 +2,9 @@
 //
 // go_asm.h is generated, so it can only disagree if a stale copy is picked up;
 // this file turns that into a build error instead of a wild jump.
+//
+// Go counterpart: the compiler's -asmhdr output, written by dumpasmhdr
+// https://github.com/golang/go/blob/go1.22.0/src/cmd/compile/internal/gc/export.go
 #include <cstddef>
 
 #include "go_asm.h"

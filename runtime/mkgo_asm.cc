@@ -5,6 +5,9 @@
 // -asmhdr); gort's build runs this program instead (see runtime/meson.build).
 // The asm includes the result, so a field moved in runtime2.h moves in the asm
 // too; go_asm_check.cc re-checks the numbers at compile time.
+//
+// Go counterpart: the compiler's -asmhdr output, written by dumpasmhdr
+// https://github.com/golang/go/blob/go1.22.0/src/cmd/compile/internal/gc/export.go
 #include <cstddef>
 #include <cstdio>
 

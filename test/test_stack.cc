@@ -8,6 +8,12 @@ using gorttest::contains;
 using gorttest::fatalchild;
 using gorttest::startswith;
 
+// Go's first lines for a stack overflow (newstack's two prints, then throw).
+static std::string overflowheader() {
+    return "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
+           "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\nfatal error: stack overflow\n\n";
+}
+
 TEST_CASE("a goroutine's stack has the configured size and holds its frames", "[stack]") {
     struct stack s {};
     uintptr_t sp = 0;
@@ -62,10 +68,7 @@ GORT_CHILD(overflow_guarded) {
 TEST_CASE("overflow into the guard page: Go's stack overflow report", "[stack][fatal]") {
     std::string e = fatalchild("overflow_guarded");
     INFO(e);
-    std::string limit = "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
-                        "-byte limit\n";
-    CHECK(startswith(e, limit + "runtime: sp=0x? stack=[0x?, 0x?]\nfatal error: stack overflow\n\n"
-                          "goroutine 2 [running]:\nrecurse(int)\n"));
+        CHECK(startswith(e, overflowheader() + "goroutine 2 [running]:\nrecurse(int)\n"));
     CHECK(contains(e, "...additional frames elided...\n"));
 }
 
@@ -93,17 +96,13 @@ TEST_CASE("infinite recursion on an unguarded stack is still Go's stack overflow
           "[stack][fatal]") {
     std::string e = fatalchild("overflow_unguarded_forever", {"GORT_STACKGUARDS=0"});
     INFO(e);
-    CHECK(startswith(e, "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
-                      "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
-                      "fatal error: stack overflow\n\ngoroutine 2 [running]:\n"));
+    CHECK(startswith(e, overflowheader() + "goroutine 2 [running]:\n"));
 }
 
 TEST_CASE("overflow of an unguarded stack: caught when the goroutine exits",
           "[stack][fatal]") {
     std::string e = fatalchild("overflow_unguarded_return", {"GORT_STACKGUARDS=0"});
     INFO(e);
-    CHECK(startswith(e, "runtime: goroutine stack exceeds " + std::to_string(startingStackSize) +
-                      "-byte limit\nruntime: sp=0x? stack=[0x?, 0x?]\n"
-                      "fatal error: stack overflow\n\nruntime stack:\n"));
+    CHECK(startswith(e, overflowheader() + "runtime stack:\n"));
     CHECK(contains(e, "\ngoroutine 1 [runnable]:\n"));
 }
