@@ -57,6 +57,12 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
         signal(sig, SIG_DFL);
         return;
     }
+    if (gp->m->throwing > 0 || gp->m->dying > 0) {
+        // A fault while printing a fatal error (a traceback through a
+        // damaged stack): stop here rather than loop.
+        printstring("\n...traceback stopped: fault while printing it\n");
+        ::_exit(2);
+    }
     gp->sigpc = pc;
     // On the guard page, or with SP already below the stack (an unguarded
     // stack that ran into whatever lies below it): a stack overflow.
@@ -79,7 +85,7 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
 void initsig() {
     struct sigaction sa {};
     sa.sa_sigaction = sighandler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;  // NODEFER: see the fault-while-dying case
     sigfillset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, nullptr);
     sigaction(SIGBUS, &sa, nullptr);

@@ -23,9 +23,12 @@
 //    each protected page splits a mapping in two, costing two of the 65,530
 //    mappings Linux allows a process by default (vm.max_map_count), so guarding
 //    every stack would cap a program near 32,000 goroutines. gort therefore
-//    guards the first (max_map_count - 16384) / 2 stacks it creates — 24,573 on
+//    guards the first (max_map_count - 20480) / 2 stacks it creates — 22,525 on
 //    a default machine, leaving 16,384 mappings to malloc, libraries and the
-//    program — and leaves the rest unguarded. Guarding is decided per span of
+//    program and 4,096 for span fences — and leaves the rest unguarded. Every
+//    span, guarded or not, has a PROT_NONE page at its bottom (one mapping per
+//    256 stacks), so an overflowing unguarded stack runs at worst through its
+//    span's other stacks, never into the heap or a library. Guarding is decided per span of
 //    256 stacks, so the list of guarded ranges stays short. GORT_STACKGUARDS=n
 //    lowers the budget to n (0: no guard pages; the tests use it to reach the
 //    fallbacks).
@@ -115,7 +118,9 @@ void stackinit() {
     }
     startingStackSize = (startingStackSize + pageSize - 1) & ~(pageSize - 1);
     uintptr_t maps = maxMapCount();
-    stackpool.maxguarded = maps > 2 * 16384 ? (maps - 16384) / 2 : maps / 4;
+    // Keep 16384 mappings for the program, and 4096 for span fences (one per
+    // 256 stacks: a million goroutines need 3,907).
+    stackpool.maxguarded = maps > 2 * 20480 ? (maps - 20480) / 2 : maps / 4;
     // GORT_STACKGUARDS=n lowers the budget (tests use 0 to reach the fallbacks).
     if (const char* s = std::getenv("GORT_STACKGUARDS")) {
         char* end;
@@ -140,7 +145,11 @@ static void stackpoolgrow() {
     }
     for (uintptr_t i = spanStacks; i-- > 0;) {
         uintptr_t guard = base + i * slot;
-        if (guarded && mprotect(reinterpret_cast<void*>(guard), guardSize, PROT_NONE) != 0)
+        // Every span is fenced at its bottom (slot 0's guard page, one extra
+        // mapping per span): an overflow on an unguarded stack may run through
+        // the stacks below it in its span, but never into unrelated memory.
+        if ((guarded || i == 0) &&
+            mprotect(reinterpret_cast<void*>(guard), guardSize, PROT_NONE) != 0)
             throw_("runtime: cannot protect stack guard page");
         uintptr_t lo = guard + guardSize;
         stacklink(lo) = stackpool.free;

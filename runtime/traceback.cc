@@ -40,7 +40,20 @@
 namespace runtime {
 
 static backtrace_state* btstate;
-static constexpr int tracebackLimit = 100;  // Go: tracebackInnerFrames + tracebackOuterFrames
+static constexpr int tracebackInnerFrames = 50;  // Go's: printed from the innermost end
+static constexpr int tracebackOuterFrames = 50;  // Go's: printed from the outermost end
+
+/// One physical frame found by a walk: its pc, and whether pc is a return
+/// address (so that the call itself is at pc-1).
+struct pcframe {
+    uintptr_t pc;
+    bool isret;
+};
+/// Frames of the stack being printed. Static: a walk may run on the signal
+/// stack of a goroutine that overflowed, and only one walk runs at a time
+/// (fatal paths hold m.throwing or m.dying).
+static pcframe pcbuf[1 << 16];
+static uintptr_t rt0lo, rt0hi;  ///< [start, end) of rt0_go: the bottom of g0's frames
 
 /// Loads the symbolizer. Done at start-up, not on the fatal path, so a crash
 /// does not have to allocate much. Runs on: g0, from schedinit. gort only:
@@ -48,6 +61,19 @@ static constexpr int tracebackLimit = 100;  // Go: tracebackInnerFrames + traceb
 /// loading.
 void tracebackinit() {
     btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
+    struct range {
+        static void cb(void*, uintptr_t, const char*, uintptr_t symval, uintptr_t symsize) {
+            rt0lo = symval;
+            rt0hi = symval + symsize;
+        }
+    };
+    backtrace_syminfo(btstate, reinterpret_cast<uintptr_t>(&rt0_go), range::cb, nullptr, nullptr);
+}
+
+/// Reports whether the frame at pc is the last one of a stack: goexit's on a
+/// goroutine (its fake return address), rt0_go's on m0's g0.
+static bool endofstack(uintptr_t pc) {
+    return pc == reinterpret_cast<uintptr_t>(&goexit) + 1 || (pc - 1 >= rt0lo && pc - 1 < rt0hi);
 }
 
 /// Go's showframe: hide the runtime's own frames unless asked. A frame is the
@@ -69,10 +95,8 @@ struct frameprinter {
     uintptr_t pc;       ///< the pc printed in +0x offsets
     uintptr_t entry;    ///< start of the physical function containing pc
     const char* sym;    ///< its ELF symbol (mangled), from the symbol table
-    int printed;        ///< frames printed so far (physical and inlined)
     int seen;           ///< lines reported for this pc so far
     int total;          ///< lines reported for this pc (first pass)
-    bool stop;          ///< reached goexit: end of the goroutine's stack
 };
 
 /// Demangles a C++ symbol, dropping GCC's " [clone .isra.0]"-style suffixes
@@ -161,11 +185,7 @@ static int linecb(void* data, uintptr_t, const char* file, int line, const char*
     bool inlined = ++fp->seen < fp->total;
     char* d = framename(fn, fp->sym, inlined);
     const char* name = d ? d : fn ? fn : fp->sym;
-    // The ends of a stack: goexit on a goroutine, rt0_go on g0.
-    if (name && (std::strcmp(name, "runtime.goexit") == 0 ||
-                 std::strncmp(name, "runtime::rt0_go", 15) == 0))
-        fp->stop = true;
-    if (showframe(name, file, fp->level) && fp->printed < tracebackLimit) {
+    if (showframe(name, file, fp->level)) {
         printstring(name ? name : "?");
         if (d == nullptr) printstring(inlined ? "(...)" : "()");
         printstring("\n\t");
@@ -177,7 +197,6 @@ static int linecb(void* data, uintptr_t, const char* file, int line, const char*
             printhex(fp->pc - fp->entry);
         }
         printstring("\n");
-        fp->printed++;
     }
     std::free(d);
     return 0;
@@ -203,7 +222,7 @@ static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
 /// Runs on: any stack (incl. signal stack). @gosrc{traceback.go,printcreatedby}
 static void printcreatedby(g* gp) {
     if (gp->gopc == 0 || gp->goid == 1) return;
-    frameprinter fp{2, 0, 0, nullptr, 0, 0, 0, false};
+    frameprinter fp{2, 0, 0, nullptr, 0, 0};
     fp.pc = gp->gopc;
     uintptr_t lookup = gp->gopc - 1;
     backtrace_syminfo(btstate, lookup, symcb, nullptr, &fp);
@@ -252,38 +271,52 @@ static int tracebacklevel() {
     return traceback_level;
 }
 
+/// Prints the n frames in pcbuf, as Go does: all of them if there are at most
+/// 100, else the innermost 50, "...N frames elided...", and the outermost 50.
+/// Runs on: any stack (incl. signal stack). @gosrc{traceback.go,traceback2}
+static void printpcs(int n) {
+    frameprinter fp{tracebacklevel(), 0, 0, nullptr, 0, 0};
+    for (int i = 0; i < n; i++) {
+        if (n > tracebackInnerFrames + tracebackOuterFrames && i == tracebackInnerFrames) {
+            printstring("...");
+            printint(n - tracebackInnerFrames - tracebackOuterFrames);
+            printstring(" frames elided...\n");
+            i = n - tracebackOuterFrames;
+        }
+        printframe(&fp, pcbuf[i].pc, pcbuf[i].isret);
+    }
+}
+
 /// Prints the stack of a goroutine that is not running, from its saved
 /// context, following frame pointers. Runs on: any stack.
 /// @gosrc{traceback.go,traceback}
 static void tracebacksaved(g* gp) {
-    frameprinter fp{tracebacklevel(), 0, 0, nullptr, 0, 0, 0, false};
     uintptr_t pc = gp->sched.pc, bp = gp->sched.bp;
     if (gp->syscallsp != 0) pc = gp->syscallpc;
-    bool isret = true;  // sched.pc is the return address of the mcall shim
-    for (int n = 0; n < 1000 && !fp.stop; n++) {
-        if (pc == reinterpret_cast<uintptr_t>(&goexit) + 1) break;
-        printframe(&fp, pc, isret);
-        isret = true;
+    int n = 0;  // sched.pc is the return address of the mcall shim: isret
+    while (n < int(std::size(pcbuf))) {
+        pcbuf[n++] = {pc, true};
+        if (endofstack(pc)) break;
         if (bp < gp->stack.lo || bp + 16 > gp->stack.hi || (bp & 7)) break;
         pc = reinterpret_cast<uintptr_t*>(bp)[1];
         bp = reinterpret_cast<uintptr_t*>(bp)[0];
         if (pc == 0) break;
     }
-    if (fp.printed >= tracebackLimit) printstring("...additional frames elided...\n");
+    printpcs(n);
     printcreatedby(gp);
 }
 
 struct unwindstate {
-    frameprinter fp;
-    uintptr_t startpc;  ///< print from the frame at this pc (0: from the first)
-    int skip;           ///< then skip this many more frames
+    uintptr_t startpc;  ///< collect from the frame at this pc (0: from the first)
+    int skip;           ///< then skip this many more frames (-1: through __cxa_throw)
     bool started;
+    int n;              ///< frames collected into pcbuf
 };
 
-/// Prints the frame at one step of _Unwind_Backtrace, once the frames to skip
-/// are past; ends the walk at goexit or the frame limit. Runs on: any stack
-/// (incl. signal stack). gort only: the unwinder's callback (Go steps frames
-/// with its own unwinder type).
+/// Collects the frame at one step of _Unwind_Backtrace into pcbuf, once the
+/// frames to skip are past; ends the walk at the end of the stack. Runs on: any
+/// stack (incl. signal stack). gort only: the unwinder's callback (Go steps
+/// frames with its own unwinder type).
 static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
     auto* st = static_cast<unwindstate*>(arg);
     int ipBefore = 0;
@@ -306,8 +339,8 @@ static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
         st->skip--;
         return _URC_NO_REASON;
     }
-    printframe(&st->fp, pc, !ipBefore);
-    bool done = st->fp.stop || st->fp.printed >= tracebackLimit;
+    pcbuf[st->n++] = {pc, !ipBefore};
+    bool done = endofstack(pc) || st->n == int(std::size(pcbuf));
     return done ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
@@ -317,11 +350,10 @@ static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
 /// Runs on: the stack being printed (or the signal stack above it).
 /// @gosrc{traceback.go,traceback1}
 void tracebackcurrent(g* gp, int skip, uintptr_t startpc) {
-    unwindstate st{{tracebacklevel(), 0, 0, nullptr, 0, 0, 0, false}, startpc, skip < 0 ? -1 : skip + 1,
-                   false};
+    unwindstate st{startpc, skip < 0 ? -1 : skip + 1, false, 0};
     if (startpc) st.skip = 0;
     _Unwind_Backtrace(unwindcb, &st);
-    if (st.fp.printed >= tracebackLimit) printstring("...additional frames elided...\n");
+    printpcs(st.n);
     if (gp && gp != gp->m->g0) printcreatedby(gp);
 }
 
@@ -373,7 +405,7 @@ void tracebackothers(g* me) {
 /// @gosrc{symtab.go,FuncForPC}
 Func FuncForPC(uintptr_t pc) {
     Func f{};
-    frameprinter fp{2, pc, 0, nullptr, 0, 0, 0, false};
+    frameprinter fp{2, pc, 0, nullptr, 0, 0};
     backtrace_syminfo(btstate, pc, symcb, nullptr, &fp);
     f.entry = fp.entry;
     if (char* d = demangle(fp.sym)) {
