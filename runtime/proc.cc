@@ -409,7 +409,6 @@ void goexit1() {
     mcall(goexit0);
 }
 
-static void gdestroy(g* gp);
 
 /// goexit continuation on g0: destroys gp and schedules. Runs on: g0.
 /// @gosrc{proc.go,goexit0}
@@ -422,7 +421,7 @@ static void gfput(p* pp, g* gp);
 
 /// Marks gp dead and puts it on the P's free list, stack and all.
 /// Runs on: g0. @gosrc{proc.go,gdestroy}
-static void gdestroy(g* gp) {
+void gdestroy(g* gp) {
     m* mp = getg()->m;
     p* pp = mp->p;
     casgstatus(gp, Grunning, Gdead);
@@ -454,7 +453,6 @@ g* malg(uintptr_t stacksize) {
     return newg;
 }
 
-static g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc);
 
 /// Creates a new g running fn and puts it on this P's run queue (as runnext:
 /// the new goroutine runs soon, Go's choice). The go statement of gort is
@@ -498,7 +496,7 @@ static void gostartcallfn(gobuf* buf, funcval* fv) {
 ///   stack.hi → closure (16-aligned) → return PC goexit+1 ← sched.sp
 /// Runs on: g0. @gosrc{proc.go,newproc1}
 /// @differs{the closure lives on the new stack, not the heap}
-static g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
+g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
     if (fn == nullptr) fatal("go of nil func value");
     m* mp = getg()->m;
     p* pp = mp->p;
@@ -843,18 +841,25 @@ g* gList::pop() {
 
 // ---- rt0_go (asm_amd64.s) ----
 
-/// Goroutine 1's closure: runtime.main. A Goexit in main_main unwinds to
-/// here and ends only goroutine 1 (the program goes on, as in Go).
-/// gort only: Go's rt0_go passes runtime.main's funcval (mainPC) to newproc.
-struct mainclosure : gofunc {
-    /// The first frame of goroutine 1. Runs on: g (goroutine 1).
-    static void call(funcval*) {
-        try {
-            main();
-        } catch (goexitUnwind&) {
-        }
+/// A gofunc for a function that captures nothing (runtime.main's and
+/// corostart's): the funcval is just the code pointer. gort only: Go passes
+/// such functions' static funcvals (mainPC, corostart's) to newproc.
+plainfunc::plainfunc(void (*f)(funcval*)) {
+    fn = f;
+    size = sizeof(funcval);
+    align = alignof(funcval);
+    relocate = [](gofunc* from, void* to) { new (to) funcval{from->fn}; };
+}
+
+/// The first frame of goroutine 1: runtime.main. A Goexit in main_main
+/// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
+/// Runs on: g (goroutine 1). gort only: the C++ side of Go's mainPC funcval.
+static void mainstart(funcval*) {
+    try {
+        main();
+    } catch (goexitUnwind&) {
     }
-};
+}
 
 /// The program's start, after C++ main: makes the OS thread's stack m0's g0,
 /// sets up the scheduler, creates goroutine 1 running runtime.main, and enters
@@ -873,11 +878,7 @@ void rt0_go(int argc, char** argv) {
     osinit();
     schedinit();
     // create a new goroutine to start program
-    mainclosure fn;
-    fn.fn = &mainclosure::call;
-    fn.size = sizeof(funcval);
-    fn.align = alignof(funcval);
-    fn.relocate = [](gofunc* from, void* to) { new (to) funcval{from->fn}; };
+    plainfunc fn(mainstart);
     newproc(&fn);
     // start this M
     mstart0();

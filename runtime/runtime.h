@@ -25,6 +25,11 @@ struct gofunc : funcval {
     void (*relocate)(gofunc* from, void* to);
 };
 
+/// A gofunc for a function that captures nothing (proc.cc).
+struct plainfunc : gofunc {
+    explicit plainfunc(void (*f)(funcval*));
+};
+
 /// Thrown by Goexit to unwind the goroutine's stack (running destructors, as
 /// Go runs deferred calls); caught at the goroutine's first frame. A
 /// `catch (...)` that does not rethrow would swallow it: don't.
@@ -50,6 +55,8 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval);
 void schedule();
 void execute(g* gp, bool inheritTime);
 g* newproc(struct gofunc* fn);
+g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc);
+void gdestroy(g* gp);
 g* malg(uintptr_t stacksize);
 void Gosched();
 [[noreturn]] void Goexit();
@@ -75,6 +82,32 @@ void parsedebugvars();
 void osinit();
 struct stack osstack();
 [[noreturn]] void exit(int code);
+
+// ---- coro.cc ----
+
+struct coro;
+
+/// Go's `func(*coro)`: the coroutine's body, as a C++ closure. A user of
+/// newcoro derives its state from corofunc (its captures), and fn receives
+/// that object back along with the coro. @gosrc{coro.go,coro}
+struct corofunc {
+    void (*fn)(corofunc* self, coro* c);
+};
+
+/// A coro: the ability to transfer control between a goroutine and the one
+/// blocked on the coro, without the scheduler. Go's coro.go, lines 9–27.
+/// gp is the goroutine blocked in the coro (nil once it has exited).
+/// Differs from Go: no GC, so whoever called newcoro owns the coro and
+/// deletes it once the coroutine has exited (iter.h's Pull does).
+/// @gosrc{coro.go,coro}
+struct coro {
+    guintptr gp;
+    corofunc* f;
+};
+
+coro* newcoro(corofunc* f);
+void coroswitch(coro* c) asm("runtime.coroswitch");
+void coroexit(coro* c);
 
 // ---- stack.cc ----
 extern uintptr_t startingStackSize;

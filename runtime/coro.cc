@@ -1,0 +1,155 @@
+// coro.cc — coroutines: control transfers between two goroutines that skip
+// the scheduler. The runtime half of iter.Pull (iter.h).
+//
+// Go counterpart: src/runtime/coro.go (go1.22 — the seed, shared/seeds/coro.go)
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/coro.go
+//
+// A coro is like an unbuffered channel that always has one goroutine blocked
+// in it. coroswitch(c) trades places: the caller blocks in c and the goroutine
+// that was blocked there runs, on the same M, at once — no run queue, no
+// schedule(). It goes through g0 like every switch (mcall(coroswitch_m)),
+// and coroswitch_m goes straight to gogo. coroexit(c) is the last switch:
+// the caller exits instead of blocking, and c is spent.
+//
+// Statement for statement as the seed, with three differences (also on the
+// "Differs from Go" page):
+//  * f is a C++ closure (corofunc) instead of a Go func value; c is allocated
+//    with new and owned by newcoro's caller (no GC).
+//  * corostart takes go1.23's `defer coroexit(c)`: a Goexit inside f (which
+//    unwinds by exception) is caught on the coroutine's own stack and the
+//    coroutine still exits through coroexit, so the goroutine blocked in c is
+//    released instead of stranded in [coroutine]. Any other exception escaping f
+//    is an unrecovered panic (iter.Pull catches and forwards them itself).
+//  * go1.23 also checks OS-thread locking in coroswitch_m ("coro: OS thread
+//    locking must match locking at coroutine creation"). gort has one M until
+//    issue 5; with LockOSThread there, the check comes with it.
+#include <new>
+
+#include "runtime.h"
+
+namespace runtime {
+
+/// Go's corostart closure: the new goroutine's first frame.
+static void corostartfn(funcval*);
+
+/// Creates a coro containing a goroutine blocked waiting to run f, and returns
+/// it. The goroutine exists (and counts in NumGoroutine) from now until f
+/// returns and it exits. Runs on: g (newproc1 on g0 via systemstack).
+/// Seed lines 29–49. @gosrc{coro.go,newcoro}
+coro* newcoro(corofunc* f) {
+    auto* c = new coro{};
+    c->f = f;
+    uintptr_t pc = getcallerpc();
+    g* gp = getg();
+    systemstack([&] {
+        plainfunc start(corostartfn);
+        gp = newproc1(&start, gp, pc);
+    });
+    gp->coroarg = c;
+    gp->waitreason = waitReasonCoroutine;
+    casgstatus(gp, Grunnable, Gwaiting);
+    c->gp.set(gp);
+    return c;
+}
+
+/// The entry of a new coroutine: runs f, then coroexit removes the extra
+/// concurrency. Runs on: g (the coroutine's). Seed lines 51–63, with
+/// go1.23's `defer coroexit(c)` (see the top of this file).
+/// @gosrc{coro.go,corostart} @differs{go1.23's defer coroexit: a Goexit in f still exits through coroexit}
+static void corostart() {
+    g* gp = getg();
+    coro* c = gp->coroarg;
+    gp->coroarg = nullptr;
+
+    try {
+        c->f->fn(c->f, c);
+    } catch (goexitUnwind&) {
+    }
+    coroexit(c);
+}
+
+static void corostartfn(funcval*) {
+    corostart();
+}
+
+static void coroswitch_m(g* gp);
+
+/// Like coroswitch, but closes the coro and exits the current goroutine.
+/// Runs on: g (the coroutine's; never returns). Seed lines 65–72.
+/// @gosrc{coro.go,coroexit}
+void coroexit(coro* c) {
+    g* gp = getg();
+    gp->coroarg = c;
+    gp->coroexit = true;
+    mcall(coroswitch_m);
+}
+
+/// Switches to the goroutine blocked on c and blocks the current goroutine
+/// on c. Returns when someone switches back. Runs on: g.
+/// Seed lines 74–82. @gosrc{coro.go,coroswitch}
+void coroswitch(coro* c) {
+    g* gp = getg();
+    gp->coroarg = c;
+    mcall(coroswitch_m);
+}
+
+/// The implementation of coroswitch, on g0. The fast path is the seed's three
+/// CAS and nothing else heavy: gp Grunning→Gwaiting, the swap of gp into c.gp
+/// (which picks gnext), gnext Gwaiting→Grunning; each CAS falls back to
+/// casgstatus if it fails. Then straight to gogo.
+/// Runs on: g0. Seed lines 84–165. @gosrc{coro.go,coroswitch_m}
+static void coroswitch_m(g* gp) {
+    coro* c = gp->coroarg;
+    gp->coroarg = nullptr;
+    bool exit = gp->coroexit;
+    gp->coroexit = false;
+    m* mp = gp->m;
+
+    if (exit) {
+        gdestroy(gp);
+        gp = nullptr;
+    } else {
+        // If we can CAS ourselves directly from running to waiting, so do,
+        // keeping the control transfer as lightweight as possible.
+        gp->waitreason = waitReasonCoroutine;
+        uint32_t running = Grunning;
+        if (!gp->atomicstatus.compare_exchange_strong(running, Gwaiting)) {
+            // The CAS failed: casgstatus reports the bad status.
+            casgstatus(gp, Grunning, Gwaiting);
+        }
+        stackcheck(gp);  // gort: dropg's overflow check, which this path skips
+        // Clear gp.m.
+        gp->m = nullptr;
+    }
+
+    // The goroutine stored in c is the one to run next. Swap it with ourselves.
+    g* gnext;
+    for (;;) {
+        // A plain (racy) load: if it is stale, the cas below fails and we
+        // loop; the cas also makes the next load see the current value.
+        guintptr next = c->gp;
+        if (next.ptr() == nullptr) throw_("coroswitch on exited coro");
+        guintptr self;
+        self.set(gp);
+        if (c->gp.cas(next, self)) {
+            gnext = next.ptr();
+            break;
+        }
+    }
+
+    // Start running next, without heavy scheduling machinery. Set mp.curg and
+    // gnext.m and then update scheduling state directly if possible.
+    mp->curg = gnext;
+    gnext->m = mp;
+    uint32_t waiting = Gwaiting;
+    if (!gnext->atomicstatus.compare_exchange_strong(waiting, Grunning)) {
+        // The CAS failed: casgstatus reports the bad status.
+        casgstatus(gnext, Gwaiting, Grunnable);
+        casgstatus(gnext, Grunnable, Grunning);
+    }
+
+    // Switch to gnext. Does not return.
+    gogo(&gnext->sched);
+}
+
+}  // namespace runtime
