@@ -61,6 +61,12 @@ static uintptr_t rt0lo, rt0hi;  ///< [start, end) of rt0_go: the bottom of g0's 
 /// loading.
 void tracebackinit() {
     btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
+}
+
+/// Finds [rt0lo, rt0hi) on the first traceback. Not at start-up: the first
+/// symbol lookup makes libbacktrace read (and inflate) all the debug info.
+static void findrt0() {
+    if (rt0hi != 0) return;
     struct range {
         static void cb(void*, uintptr_t, const char*, uintptr_t symval, uintptr_t symsize) {
             rt0lo = symval;
@@ -73,6 +79,7 @@ void tracebackinit() {
 /// Reports whether the frame at pc is the last one of a stack: goexit's on a
 /// goroutine (its fake return address), rt0_go's on m0's g0.
 static bool endofstack(uintptr_t pc) {
+    findrt0();
     return pc == reinterpret_cast<uintptr_t>(&goexit) + 1 || (pc - 1 >= rt0lo && pc - 1 < rt0hi);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "go.h"
+#include "iter.h"
 
 using namespace runtime;
 using clk = std::chrono::steady_clock;
@@ -169,6 +170,81 @@ void BenchmarkParkedGoroutines(B& b) {
     while (NumGoroutine() > 1) Gosched();
 }
 
+/// One op = one coroutine round trip: coroswitch into a coroutine that
+/// immediately coroswitches back (2 coroswitch, each through g0).
+void BenchmarkCoroSwitch(B& b) {
+    struct body : corofunc {
+        bool stop = false;
+    } f;
+    f.fn = [](corofunc* self, coro* c) {
+        while (!static_cast<body*>(self)->stop) coroswitch(c);
+    };
+    coro* c = newcoro(&f);
+    b.ResetTimer();
+    for (long i = 0; i < b.N; i++) coroswitch(c);
+    b.StopTimer();
+    f.stop = true;
+    coroswitch(c);  // it returns: the coroutine exits
+    delete c;
+}
+
+/// One op = one next() of iter.Pull over an endless sequence.
+void BenchmarkPull(B& b) {
+    iter::Seq<long> seq = [](const std::function<bool(long)>& yield) {
+        for (long i = 0; yield(i); i++) {
+        }
+    };
+    auto [next, stop] = iter::Pull(seq);
+    b.ResetTimer();
+    long sum = 0;
+    for (long i = 0; i < b.N; i++) sum += next().first;
+    b.StopTimer();
+    stop();
+    if (sum != b.N * (b.N - 1) / 2) gort::Exit(1);
+}
+
+}  // namespace
+
+extern "C" void swapctx(void** from, void* to);
+extern "C" void swapstart();
+
+namespace {
+
+void* swapmain;
+void* swapother;
+
+[[noreturn]] void swapbody(void*) {
+    for (;;) swapctx(&swapother, swapmain);
+}
+
+/// The baseline of BenchmarkCoroSwitch (not a Go benchmark): one round trip of
+/// a bare register swap (swap_amd64.S) between two stacks, saving the SysV
+/// callee-saved registers, MXCSR and the x87 control word — what a minimal C++
+/// coroutine switch costs. Issue 3's target: BenchmarkCoroSwitch ≤ 4× this.
+void BenchmarkRegisterSwap(B& b) {
+    static char stackmem[64 * 1024] __attribute__((aligned(16)));
+    // Build the new context: the frame swapctx's epilogue pops.
+    auto* sp = reinterpret_cast<uintptr_t*>(stackmem + sizeof stackmem);
+    *--sp = 0;                                             // alignment pad
+    *--sp = reinterpret_cast<uintptr_t>(&swapstart);        // return address
+    *--sp = 0;                                             // rbp
+    *--sp = 0;                                             // rbx
+    *--sp = reinterpret_cast<uintptr_t>(&swapbody);         // r12: function
+    *--sp = 0;                                             // r13: argument
+    *--sp = 0;                                             // r14
+    *--sp = 0;                                             // r15
+    sp -= 2;                                               // mxcsr, x87 cw
+    uint32_t mxcsr;
+    uint16_t cw;
+    asm volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(cw));
+    std::memcpy(reinterpret_cast<char*>(sp) + 8, &mxcsr, 4);
+    std::memcpy(reinterpret_cast<char*>(sp) + 12, &cw, 2);
+    swapother = sp;
+    b.ResetTimer();
+    for (long i = 0; i < b.N; i++) swapctx(&swapmain, swapother);
+    b.StopTimer();
+}
+
 }  // namespace
 
 void main_main() {
@@ -193,6 +269,9 @@ void main_main() {
         {"BenchmarkGosched", BenchmarkGosched, false},
         {"BenchmarkCreateGoroutines", BenchmarkCreateGoroutines, false},
         {"BenchmarkParkedGoroutines", BenchmarkParkedGoroutines, true},
+        {"BenchmarkCoroSwitch", BenchmarkCoroSwitch, false},
+        {"BenchmarkPull", BenchmarkPull, false},
+        {"BenchmarkRegisterSwap", BenchmarkRegisterSwap, false},
     };
     for (auto& bm : all)
         if (std::strstr(bm.name, filter)) runbench(bm.name, bm.f, bm.once);
