@@ -74,6 +74,26 @@ static void corostartfn(funcval*) {
 
 static void coroswitch_m(g* gp);
 
+#ifndef GORT_CORO_CAS
+#define GORT_CORO_CAS 1
+#endif
+
+/// The seed's "CAS ourselves directly" on a g's status. By default a real CAS,
+/// as in the seed. Built with -Dcoro_cas=false, a check and a release store
+/// instead (what gort's casgstatus does: no GC means no Gscan bit to race
+/// with), which removes two of coroswitch's three locked instructions; see
+/// "Where the time goes" in test/bench/go/README.md. Runs on: g0.
+/// @differs{optional: -Dcoro_cas=false trades the status CAS for a store}
+static inline bool casfast(g* gp, uint32_t oldval, uint32_t newval) {
+#if GORT_CORO_CAS
+    return gp->atomicstatus.compare_exchange_strong(oldval, newval);
+#else
+    if (gp->atomicstatus.load(std::memory_order_relaxed) != oldval) return false;
+    gp->atomicstatus.store(newval, std::memory_order_release);
+    return true;
+#endif
+}
+
 /// Like coroswitch, but closes the coro and exits the current goroutine.
 /// Runs on: g (the coroutine's; never returns). Seed lines 65–72.
 /// @gosrc{coro.go,coroexit}
@@ -112,12 +132,11 @@ static void coroswitch_m(g* gp) {
         // If we can CAS ourselves directly from running to waiting, so do,
         // keeping the control transfer as lightweight as possible.
         gp->waitreason = waitReasonCoroutine;
-        uint32_t running = Grunning;
-        if (!gp->atomicstatus.compare_exchange_strong(running, Gwaiting)) {
+        if (!casfast(gp, Grunning, Gwaiting)) {
             // The CAS failed: casgstatus reports the bad status.
             casgstatus(gp, Grunning, Gwaiting);
         }
-        stackcheck(gp);  // gort: dropg's overflow check, which this path skips
+        if (!gp->stackguardpage) stackcheck(gp);  // gort: dropg's overflow check
         // Clear gp.m.
         gp->m = nullptr;
     }
@@ -141,8 +160,7 @@ static void coroswitch_m(g* gp) {
     // gnext.m and then update scheduling state directly if possible.
     mp->curg = gnext;
     gnext->m = mp;
-    uint32_t waiting = Gwaiting;
-    if (!gnext->atomicstatus.compare_exchange_strong(waiting, Grunning)) {
+    if (!casfast(gnext, Gwaiting, Grunning)) {
         // The CAS failed: casgstatus reports the bad status.
         casgstatus(gnext, Gwaiting, Grunnable);
         casgstatus(gnext, Grunnable, Grunning);

@@ -354,7 +354,7 @@ void schedule() {
 static void dropg() {
     g* gp = getg();
     g* curg = gp->m->curg;
-    stackcheck(curg);
+    if (!curg->stackguardpage) stackcheck(curg);
     curg->m = nullptr;
     gp->m->curg = nullptr;
 }
