@@ -170,6 +170,23 @@ TEST_CASE("TestPullYieldOutside", "[iter]") {
     stop();
 }
 
+static std::function<bool(int, int)> yieldSlot2;
+
+TEST_CASE("TestPullDoubleYield2", "[iter]") {
+    iter::Seq2<int, int> storeYield2 = [](const std::function<bool(int, int)>& yield) {
+        yieldSlot2 = yield;
+        if (!yield(23, 77)) return;
+    };
+    auto [next, stop] = iter::Pull2(storeYield2);
+    try {
+        yieldSlot2(23, 77);
+    } catch (...) {
+        yieldSlot2 = nullptr;
+    }
+    stop();
+    CHECK(yieldSlot2 == nullptr);  // "double yield did not fail"
+}
+
 static bool panicsWith(const std::string& want, const std::function<void()>& f) {
     try {
         f();
@@ -211,14 +228,31 @@ TEST_CASE("TestPullPanic", "[iter]") {
 }
 
 TEST_CASE("TestPull2Panic", "[iter]") {
-    iter::Seq2<int, int> panicSeq2 = [](const std::function<bool(int, int)>&) {
-        throw std::runtime_error("boom");
-    };
-    auto [next, stop] = iter::Pull2(panicSeq2);
-    CHECK(panicsWith("boom", [&] { next(); }));
-    auto [k, v, ok] = next();
-    CHECK(!ok);
-    stop();
+    SECTION("next") {
+        iter::Seq2<int, int> panicSeq2 = [](const std::function<bool(int, int)>&) {
+            throw std::runtime_error("boom");
+        };
+        auto [next, stop] = iter::Pull2(panicSeq2);
+        CHECK(panicsWith("boom", [&] { next(); }));
+        auto [k, v, ok] = next();
+        CHECK(!ok);
+        stop();
+    }
+    SECTION("stop") {
+        iter::Seq2<int, int> panicCleanupSeq2 = [](const std::function<bool(int, int)>& yield) {
+            for (;;)
+                if (!yield(55, 100)) throw std::runtime_error("boom");
+        };
+        auto [next, stop] = iter::Pull2(panicCleanupSeq2);
+        auto [x, y, ok] = next();
+        CHECK(ok);
+        CHECK(x == 55);
+        CHECK(y == 100);
+        CHECK(panicsWith("boom", [&] { stop(); }));
+        auto [x2, y2, ok2] = next();
+        CHECK(!ok2);
+        stop();
+    }
 }
 
 TEST_CASE("the sequence's exception reaches the caller unchanged", "[iter]") {
@@ -290,16 +324,35 @@ TEST_CASE("TestPullGoexit", "[iter][goexit]") {
 }
 
 TEST_CASE("TestPull2Goexit", "[iter][goexit]") {
-    iter::Seq2<int, int> goexitSeq2 = [](const std::function<bool(int, int)>&) { Goexit(); };
-    std::function<std::tuple<int, int, bool>()> next;
-    std::function<void()> stop;
-    CHECK(goexits([&] {
-        std::tie(next, stop) = iter::Pull2(goexitSeq2);
-        next();
-    }));
-    auto [k, v, ok] = next();
-    CHECK(!ok);
-    stop();
+    SECTION("next") {
+        iter::Seq2<int, int> goexitSeq2 = [](const std::function<bool(int, int)>&) { Goexit(); };
+        std::function<std::tuple<int, int, bool>()> next;
+        std::function<void()> stop;
+        CHECK(goexits([&] {
+            std::tie(next, stop) = iter::Pull2(goexitSeq2);
+            next();
+        }));  // "failed to Goexit from next"
+        auto [k, v, ok] = next();
+        CHECK(k == 0);
+        CHECK(v == 0);
+        CHECK(!ok);
+        stop();
+    }
+    SECTION("stop") {
+        iter::Seq2<int, int> goexitCleanupSeq2 = [](const std::function<bool(int, int)>& yield) {
+            for (;;)
+                if (!yield(55, 100)) Goexit();
+        };
+        auto [next, stop] = iter::Pull2(goexitCleanupSeq2);
+        auto [x, y, ok] = next();
+        CHECK(ok);
+        CHECK(x == 55);
+        CHECK(y == 100);
+        CHECK(goexits([&] { stop(); }));  // "failed to Goexit from stop"
+        auto [x2, y2, ok2] = next();
+        CHECK(!ok2);
+        stop();
+    }
 }
 
 TEST_CASE("TestPullImmediateStop", "[iter]") {
