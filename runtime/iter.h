@@ -89,7 +89,9 @@ struct pull : runtime::corofunc {
         delete c;
     }
 
-    /// The coroutine's body (Go: the func(c *coro) passed to newcoro).
+    /// The coroutine's body (Go: the func(c *coro) that Pull passes to
+    /// newcoro): runs seq, catching what Go's deferred recover catches.
+    /// Runs on: g (the coroutine's).
     static void body(runtime::corofunc* self, runtime::coro* c) {
         auto* p = static_cast<pull*>(self);
         if (p->done) return;
@@ -107,9 +109,12 @@ struct pull : runtime::corofunc {
     }
 
     /// Runs seq with a yield that hands each item to next() (Go: yield).
+    /// Runs on: g (the coroutine's).
     void run(runtime::coro* c);
 
-    /// One item out of the coroutine, as Go's yield does with v1.
+    /// One item out of the coroutine, as Go's yield does with v1: store it,
+    /// coroswitch to next()'s caller, and report whether to go on.
+    /// Runs on: g (the coroutine's).
     bool yieldItem(runtime::coro* co, Item item) {
         if (done) return false;
         if (!yieldNext) throw PullError("iter.Pull: yield called again before next");
@@ -120,12 +125,13 @@ struct pull : runtime::corofunc {
         return !done;
     }
 
-    /// Propagate panics and goexits from seq.
+    /// Propagate panics and goexits from seq. Runs on: g (the caller's).
     void propagate() {
         if (panicValue) std::rethrow_exception(panicValue);
         if (goexited) runtime::Goexit();  // Propagate runtime.Goexit from seq.
     }
 
+    /// Go's next: one coroswitch into the sequence and back. Runs on: g.
     std::pair<Item, bool> next() {
         if (done) return {Item{}, false};
         if (yieldNext) throw PullError("iter.Pull: next called again before yield");
@@ -135,6 +141,8 @@ struct pull : runtime::corofunc {
         return {std::move(v), ok};
     }
 
+    /// Go's stop: marks the iterator done and lets the sequence finish.
+    /// Runs on: g.
     void stop() {
         if (!done) {
             done = true;
