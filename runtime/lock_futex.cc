@@ -28,6 +28,7 @@
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -45,6 +46,15 @@ static void futexsleep(uint32_t* addr, uint32_t val) {
 
 /// Wakes up to cnt threads sleeping in futexsleep on addr. Runs on: g or g0.
 /// @gosrc{os_linux.go,futexwakeup}
+/// futexsleep with a timeout of ns nanoseconds. Runs on: g or g0.
+/// @gosrc{os_linux.go,futexsleep}
+static void futexsleeptimeout(uint32_t* addr, uint32_t val, int64_t ns) {
+    struct timespec ts;
+    ts.tv_sec = time_t(ns / 1000000000);
+    ts.tv_nsec = long(ns % 1000000000);
+    syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, &ts, nullptr, 0);
+}
+
 static void futexwakeup(uint32_t* addr, uint32_t cnt) {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, cnt, nullptr, nullptr, 0);
 }
@@ -116,6 +126,19 @@ void notewakeup(note* n) {
 /// gort's one caller, stopm, is on g0). @gosrc{lock_futex.go,notesleep}
 void notesleep(note* n) {
     while (__atomic_load_n(&n->key, __ATOMIC_ACQUIRE) == 0) futexsleep(&n->key, 0);
+}
+
+/// Blocks the thread until notewakeup(n) or until ns nanoseconds have
+/// passed; reports whether it was woken. Runs on: g0 (findRunnable's timer
+/// wait). @gosrc{lock_futex.go,notetsleep}
+bool notetsleep(note* n, int64_t ns) {
+    int64_t deadline = nanotime() + ns;
+    while (__atomic_load_n(&n->key, __ATOMIC_ACQUIRE) == 0) {
+        int64_t left = deadline - nanotime();
+        if (left <= 0) return false;
+        futexsleeptimeout(&n->key, 0, left);
+    }
+    return true;
 }
 
 }  // namespace runtime

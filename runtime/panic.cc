@@ -44,6 +44,14 @@ void Goexit() {
 
 static void printpanicval(std::exception_ptr e);
 
+/// Flushes the program's buffered standard output before a fatal report, so
+/// what it printed comes before the report (Go's fmt writes unbuffered, so Go
+/// needs no such step). Not from the signal handler: stdio may be the culprit.
+/// gort only. Runs on: any stack except the signal stack.
+static void flushstdout() {
+    std::fflush(stdout);
+}
+
 /// Prints "[signal ...]" if the failure came from a signal (the opening lines
 /// of Go's dopanic_m). Runs on: any stack (incl. signal stack).
 /// @gosrc{panic.go,dopanic_m}
@@ -102,6 +110,7 @@ void fatalthrow(int32_t t) {
 /// cannot survive. Runtime frames are shown. Runs on: any stack.
 /// @gosrc{panic.go,throw}
 void throw_(const char* s) {
+    flushstdout();
     printstring("fatal error: ");
     printstring(s);
     printstring("\n");
@@ -112,6 +121,7 @@ void throw_(const char* s) {
 /// like throw, but runtime frames stay hidden. Runs on: any stack.
 /// @gosrc{panic.go,fatal}
 void fatal(const char* s) {
+    flushstdout();
     printstring("fatal error: ");
     printstring(s);
     printstring("\n");
@@ -167,6 +177,7 @@ static void printpanicval(std::exception_ptr e) {
 /// @gosrc{panic.go,fatalpanic}
 [[noreturn]] static void fatalpanic() {
     g* gp = getg();
+    flushstdout();
     std::exception_ptr e = std::current_exception();
     if (e) {
         printstring("panic: ");

@@ -49,6 +49,7 @@ static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
 
 // The mcall continuations, defined below in Go's order.
 static void park_m(g* gp);
+static bool parkunlock_c(g* gp, void* lock);
 static void gosched_m(g* gp);
 static void goexit0(g* gp);
 static void globrunqput(g* gp);
@@ -91,7 +92,12 @@ void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
     mcall(park_m);
 }
 
-// (goparkunlock: arrives with channels, issue 4.)
+/// Puts the current goroutine into a waiting state and unlocks the lock.
+/// The goroutine can be made runnable again by calling goready(gp).
+/// Runs on: g. @gosrc{proc.go,goparkunlock}
+void goparkunlock(mutex* lock, waitReason reason) {
+    gopark(parkunlock_c, lock, reason);
+}
 
 /// Makes gp runnable; it runs next on this P (runnext). Runs on: g or g0.
 /// @gosrc{proc.go,goready}
@@ -99,7 +105,57 @@ void goready(g* gp) {
     systemstack([gp] { ready(gp, true); });
 }
 
-// (acquireSudog/releaseSudog: issue 4.)
+/// Takes a sudog from the P's cache, refilling it from the central cache
+/// (half at a time) or allocating. Runs on: g or g0. @gosrc{proc.go,acquireSudog}
+sudog* acquireSudog() {
+    p* pp = getg()->m->p;
+    if (pp->nsudog == 0) {
+        lock(&sched.sudoglock);
+        // First, try to grab a batch from central cache.
+        while (pp->nsudog < int32_t(std::size(pp->sudogbuf)) / 2 && sched.sudogcache != nullptr) {
+            sudog* s = sched.sudogcache;
+            sched.sudogcache = s->next;
+            s->next = nullptr;
+            pp->sudogbuf[pp->nsudog++] = s;
+        }
+        unlock(&sched.sudoglock);
+        // If the central cache is empty, allocate a new one.
+        if (pp->nsudog == 0) pp->sudogbuf[pp->nsudog++] = new sudog{};
+    }
+    sudog* s = pp->sudogbuf[--pp->nsudog];
+    if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
+    return s;
+}
+
+/// Returns a sudog to the P's cache, moving half of a full cache to the
+/// central one. Runs on: g or g0. @gosrc{proc.go,releaseSudog}
+void releaseSudog(sudog* s) {
+    if (s->elem != nullptr) throw_("runtime: sudog with non-nil elem");
+    if (s->isSelect) throw_("runtime: sudog with non-false isSelect");
+    if (s->next != nullptr) throw_("runtime: sudog with non-nil next");
+    if (s->prev != nullptr) throw_("runtime: sudog with non-nil prev");
+    if (s->waitlink != nullptr) throw_("runtime: sudog with non-nil waitlink");
+    if (s->c != nullptr) throw_("runtime: sudog with non-nil c");
+    if (getg()->param != nullptr) throw_("runtime: releaseSudog with non-nil gp.param");
+    p* pp = getg()->m->p;
+    if (pp->nsudog == int32_t(std::size(pp->sudogbuf))) {
+        // Transfer half of local cache to the central cache.
+        sudog *first = nullptr, *last = nullptr;
+        while (pp->nsudog > int32_t(std::size(pp->sudogbuf)) / 2) {
+            sudog* q = pp->sudogbuf[--pp->nsudog];
+            if (first == nullptr)
+                first = q;
+            else
+                last->next = q;
+            last = q;
+        }
+        lock(&sched.sudoglock);
+        last->next = sched.sudogcache;
+        sched.sudogcache = first;
+        unlock(&sched.sudoglock);
+    }
+    pp->sudogbuf[pp->nsudog++] = s;
+}
 
 /// Called when mcall finds it is already on g0. Runs on: g0.
 /// @gosrc{proc.go,badmcall}
@@ -137,8 +193,7 @@ static void schedinit() {
     panicinit();
     m* mp = &m0;
     mp->id = sched.mnext++;  // mcommoninit
-    mp->fastrand[0] = uint32_t(uintptr_t(mp)) | 1;
-    mp->fastrand[1] = uint32_t(::getpid()) | 1;
+    mp->cheaprand = uint64_t(uintptr_t(mp)) ^ (uint64_t(::getpid()) << 32) ^ uint64_t(nanotime());
     // GOMAXPROCS and procresize for n > 1 arrive with issue 5: one P for now.
     gomaxprocs = 1;
     p* pp = new p{};
@@ -300,6 +355,9 @@ static g* findRunnable(bool* inheritTime) {
     m* mp = getg()->m;
 top:
     p* pp = mp->p;
+    // now and pollUntil are saved for the sleep below (Go: also for stealing).
+    int64_t pollUntil = checkTimers(pp, 0);
+
     // Check the global runnable queue once in a while to ensure fairness.
     // Otherwise two goroutines can completely occupy the local runqueue by
     // constantly respawning each other.
@@ -324,7 +382,16 @@ top:
             return gp;
         }
     }
-    // (netpoll, stealing from other Ps, timers: issues 4 and 5.)
+    // (netpoll and stealing from other Ps: issue 5.)
+
+    // Nothing runnable, but a timer will fire: Go blocks in netpoll until
+    // pollUntil; gort, with no netpoller, sleeps the M on its note until then.
+    if (pollUntil != 0) {
+        int64_t delay = pollUntil - nanotime();
+        if (delay > 0) notetsleep(&mp->park, delay);
+        noteclear(&mp->park);
+        goto top;
+    }
 
     // We have nothing to do: give up the P and stop.
     releasep_idle();
@@ -359,7 +426,12 @@ static void dropg() {
     gp->m->curg = nullptr;
 }
 
-// (checkTimers, parkunlock_c: issue 4.)
+/// gopark's unlockf for goparkunlock: releases the lock once the g is
+/// parked. Runs on: g0. @gosrc{proc.go,parkunlock_c}
+static bool parkunlock_c(g*, void* lock) {
+    unlock(static_cast<mutex*>(lock));
+    return true;
+}
 
 /// park continuation on g0: the second half of gopark. Runs on: g0.
 /// @gosrc{proc.go,park_m} @chapter{mcall-blocking}
@@ -659,7 +731,10 @@ static void checkdead() {
     unlock(&sched.lock);
     if (grunning == 0)  // possible if main goroutine calls runtime·Goexit()
         fatal("no goroutines (main called runtime.Goexit) - deadlock!");
-    // (timers: a sleeping goroutine is not a deadlock — issue 4.)
+    // There are no goroutines running, so we can look at the P's: a pending
+    // timer (a sleeping goroutine) will make one runnable.
+    for (int32_t i = 0; i < gomaxprocs; i++)
+        if (allp[i]->ntimers > 0) return;
     fatal("all goroutines are asleep - deadlock!");
 }
 

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "runtime2.h"
@@ -49,6 +51,11 @@ extern mutex allglock;
 // ---- proc.cc ----
 void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason);
 void goready(g* gp);
+void goparkunlock(mutex* lock, waitReason reason);
+sudog* acquireSudog();
+void releaseSudog(sudog* s);
+uint32_t cheaprand();
+uint32_t cheaprandn(uint32_t n);
 void ready(g* gp, bool next);
 uint32_t readgstatus(g* gp);
 void casgstatus(g* gp, uint32_t oldval, uint32_t newval);
@@ -109,6 +116,76 @@ coro* newcoro(corofunc* f);
 void coroswitch(coro* c) asm("runtime.coroswitch");
 void coroexit(coro* c);
 
+// ---- chan.cc / select.cc ----
+
+/// Go's plainError: a runtime panic whose message prints without the
+/// "runtime error: " prefix ("send on closed channel").
+struct plainError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// What the runtime needs to know about a channel's element type (Go: the
+/// *_type a chantype points to). Values are moved, never copied.
+struct chantype {
+    uintptr_t size;
+    uintptr_t align;
+    void (*move)(void* dst, void* src);  ///< construct *dst from std::move(*src)
+    void (*destroy)(void* p);            ///< run the destructor of *p
+    void (*zero)(void* dst);             ///< construct the zero value T{} at dst
+};
+
+/// A channel. Go: `type hchan struct` (chan.go). @gosrc{chan.go,hchan}
+struct waitq {
+    sudog* first;
+    sudog* last;
+    void enqueue(sudog* sgp);
+    sudog* dequeue();
+    void dequeueSudoG(sudog* sgp);
+};
+
+struct hchan {
+    uintptr_t qcount;    ///< total data in the queue
+    uintptr_t dataqsiz;  ///< size of the circular queue
+    void* buf;           ///< points to an array of dataqsiz elements
+    uint16_t elemsize;
+    uint32_t closed;
+    const chantype* elemtype;
+    uintptr_t sendx;     ///< send index
+    uintptr_t recvx;     ///< receive index
+    waitq recvq;         ///< list of recv waiters
+    waitq sendq;         ///< list of send waiters
+    // lock protects all fields in hchan, as well as several fields in sudogs
+    // blocked on this channel. Do not ready a G while holding it.
+    mutex lock;
+};
+
+hchan* makechan(const chantype* t, int64_t size);
+void freechan(hchan* c);
+bool chansend(hchan* c, void* ep, bool block, uintptr_t callerpc);
+std::pair<bool, bool> chanrecv(hchan* c, void* ep, bool block);
+void closechan(hchan* c);
+int chanlen(hchan* c);
+int chancap(hchan* c);
+void send(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
+void recv(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg);
+
+/// A select case. Go: `type scase struct`. @gosrc{select.go,scase}
+struct scase {
+    hchan* c;   ///< chan
+    void* elem; ///< data element
+};
+std::pair<int, bool> selectgo(scase* cas0, uint16_t* order0, int nsends, int nrecvs, bool block);
+[[noreturn]] void block();
+
+// ---- sema.cc ----
+void semacquire1(uint32_t* addr, bool lifo, waitReason reason);
+void semrelease1(uint32_t* addr, bool handoff);
+
+// ---- time.cc ----
+int64_t nanotime();
+void timeSleep(int64_t ns);
+int64_t checkTimers(p* pp, int64_t now);
+
 // ---- stack.cc ----
 extern uintptr_t startingStackSize;
 void stackinit();
@@ -152,6 +229,7 @@ void unlock(mutex* l);
 void noteclear(note* n);
 void notewakeup(note* n);
 void notesleep(note* n);
+bool notetsleep(note* n, int64_t ns);
 
 // ---- signal_unix.cc ----
 void initsig();

@@ -194,6 +194,35 @@ struct note {
     uint32_t key = 0;
 };
 
+struct hchan;
+
+/// A g waiting on something: a channel's wait queue entry, or a semaphore
+/// waiter. A g can wait on several at once (select), so this is not in g.
+/// The fields up to elem are protected by the lock of the channel (or
+/// semaRoot) the sudog is queued on. Go: `type sudog struct`.
+/// @gosrc{runtime2.go,sudog}
+struct sudog {
+    struct g* g;
+    sudog* next;
+    sudog* prev;
+    void* elem;          ///< data element (may point to a stack)
+    uint32_t ticket;     ///< semaphores: handoff
+    bool isSelect;       ///< g is in a select: g.selectDone must be CAS'd to win the wake-up
+    bool success;        ///< woken because a value was delivered (false: channel closed)
+    sudog* waitlink;     ///< g.waiting list, or semaRoot
+    hchan* c;            ///< channel
+};
+
+/// A pending timer (Go 1.22's `type timer struct`, reduced to what
+/// time.Sleep needs): at `when` (nanotime), f(arg) runs on the P's M.
+/// @gosrc{time.go,timer}
+struct timer {
+    int64_t when;
+    void (*f)(void* arg);
+    void* arg;
+    bool queued;  ///< on a P's heap
+};
+
 /// A goroutine. Go: `type g struct` (runtime2.go).
 ///
 /// Who touches what: `stack`, `stackguard0`, `sched` belong to the g while it
@@ -229,6 +258,10 @@ struct g {
     uintptr_t gopc;          ///< pc of the go statement that created this goroutine
     uintptr_t startpc;       ///< pc of the goroutine function
 
+    sudog* waiting;          ///< sudog structures this g is waiting on (valid elem ptr); in lock order
+    std::atomic<uint32_t> selectDone;  ///< are we participating in a select and did someone win the race?
+    struct timer* timer;     ///< cached timer for time.Sleep
+
     // coroutine support (coro.cc)
     struct coro* coroarg;    ///< argument during coroutine transfers
     bool coroexit;           ///< gort: set while the coroutine's g is exiting
@@ -263,7 +296,7 @@ struct m {
     void* waitlock;
 
     int32_t throwing;   ///< inside throw/fatal
-    uint32_t fastrand[2];  ///< per-M random state (Go's cheaprand)
+    uint64_t cheaprand;  ///< per-M random state (Go's m.cheaprand, wyrand)
 };
 
 /// A processor: the resource needed to run Go code. Go: `type p struct`.
@@ -302,6 +335,16 @@ struct p {
     } stackcache;
 
     bool preempt;
+
+    // Cache of sudogs (Go: sudogcache []*sudog with sudogbuf [128]).
+    sudog* sudogbuf[128];
+    int32_t nsudog;
+
+    // Timers: a min-heap on when (Go: 4-ary heap of *timer, under timersLock).
+    mutex timersLock;
+    struct timer** timers;
+    int32_t ntimers;
+    int32_t captimers;
 };
 
 /// The scheduler's global state. Go: `type schedt struct`.
@@ -334,6 +377,10 @@ struct schedt {
     } gFree;
 
     int32_t ngsys;       ///< number of system goroutines
+
+    // Central cache of sudog structs.
+    mutex sudoglock;
+    sudog* sudogcache;
 };
 
 }  // namespace runtime

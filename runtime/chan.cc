@@ -1,0 +1,426 @@
+// chan.cc — channels: hchan, send, receive, close.
+//
+// Go counterpart: src/runtime/chan.go
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/chan.go
+//
+// Invariants (Go's): at least one of c.sendq and c.recvq is empty, except for
+// an unbuffered channel with a single goroutine blocked on it for both
+// sending and receiving via select; for buffered channels, qcount > 0 implies
+// recvq is empty, and qcount < dataqsiz implies sendq is empty.
+//
+// A goroutine that cannot proceed queues a sudog on the channel and parks
+// (gopark(chanparkcommit, &c.lock, waitReasonChanSend/Receive)): the chapter's
+// second mcall call site. The goroutine that completes the operation moves
+// the value directly between the two stacks and goready()s it.
+//
+// Differs from Go: elements are C++ values, moved, never copied: the element
+// type's move constructor plays typedmemmove, its destructor typedmemclr's
+// clearing, and T{} the zero value a receive from a closed channel returns.
+// Receivers hand the runtime raw storage; a successful chanrecv leaves a
+// constructed value there. No GC: chan<T> (chan.h) frees the hchan with its
+// last reference.
+#include <cstdlib>
+#include <new>
+
+#include "runtime.h"
+
+namespace runtime {
+
+static constexpr int64_t maxAlloc = int64_t(1) << 47;
+static constexpr uintptr_t hchanSize = (sizeof(hchan) + 15) & ~uintptr_t(15);
+
+/// Creates a channel of t with room for size buffered elements.
+/// Runs on: g. @gosrc{chan.go,makechan}
+hchan* makechan(const chantype* t, int64_t size) {
+    if (t->size >= (1 << 16)) throw_("makechan: invalid channel element type");
+    if (hchanSize % t->align != 0 || t->align > 16) throw_("makechan: bad alignment");
+    if (size < 0 || int64_t(t->size) * size > maxAlloc - int64_t(hchanSize))
+        throw plainError("makechan: size out of range");
+    // Go allocates hchan and buf in one call when elements hold no pointers;
+    // gort always does (nothing is scanned).
+    void* mem = std::aligned_alloc(16, (hchanSize + t->size * uint64_t(size) + 15) & ~uintptr_t(15));
+    auto* c = new (mem) hchan{};
+    c->buf = static_cast<char*>(mem) + hchanSize;
+    c->elemsize = uint16_t(t->size);
+    c->elemtype = t;
+    c->dataqsiz = uintptr_t(size);
+    return c;
+}
+
+/// Frees c, destroying any values still buffered. gort only (Go's GC frees
+/// channels). Runs on: any.
+void freechan(hchan* c) {
+    if (c == nullptr) return;
+    for (uintptr_t i = 0, x = c->recvx; i < c->qcount; i++, x = (x + 1) % c->dataqsiz)
+        c->elemtype->destroy(static_cast<char*>(c->buf) + x * c->elemsize);
+    c->~hchan();
+    std::free(c);
+}
+
+/// The address of the i-th slot of the buffer. @gosrc{chan.go,chanbuf}
+static void* chanbuf(hchan* c, uintptr_t i) {
+    return static_cast<char*>(c->buf) + i * c->elemsize;
+}
+
+/// Reports whether a send on c would block (that is, the channel is full).
+/// Runs on: g. @gosrc{chan.go,full}
+static bool full(hchan* c) {
+    // c.dataqsiz is immutable (never written after the channel is created)
+    // so it is safe to read at any time during channel operation.
+    if (c->dataqsiz == 0) {
+        // Assumes that a pointer read is relaxed-atomic.
+        return __atomic_load_n(&c->recvq.first, __ATOMIC_RELAXED) == nullptr;
+    }
+    // Assumes that a uint read is relaxed-atomic.
+    return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == c->dataqsiz;
+}
+
+/// gopark's unlockf for channel operations: releases c.lock once the g has
+/// been marked waiting. Runs on: g0. @gosrc{chan.go,chanparkcommit}
+static bool chanparkcommit(g*, void* chanLock) {
+    unlock(static_cast<mutex*>(chanLock));
+    return true;
+}
+
+static void unlockchan(void* c) {
+    unlock(&static_cast<hchan*>(c)->lock);
+}
+
+/// Sends the value at ep on c. If block is false and no value can be sent
+/// without blocking, returns false. Sending on a closed channel throws
+/// plainError("send on closed channel"); sending on a nil channel blocks
+/// forever. Runs on: g. @gosrc{chan.go,chansend}
+bool chansend(hchan* c, void* ep, bool block, uintptr_t) {
+    if (c == nullptr) {
+        if (!block) return false;
+        gopark(nullptr, nullptr, waitReasonChanSendNilChan);
+        throw_("unreachable");
+    }
+
+    // Fast path: check for failed non-blocking operation without acquiring
+    // the lock. (See Go's comment: a racy read that is still correct.)
+    if (!block && __atomic_load_n(&c->closed, __ATOMIC_RELAXED) == 0 && full(c)) return false;
+
+    lock(&c->lock);
+
+    if (c->closed != 0) {
+        unlock(&c->lock);
+        throw plainError("send on closed channel");
+    }
+
+    if (sudog* sg = c->recvq.dequeue()) {
+        // Found a waiting receiver. We pass the value we want to send
+        // directly to the receiver, bypassing the channel buffer (if any).
+        send(c, sg, ep, unlockchan, c);
+        return true;
+    }
+
+    if (c->qcount < c->dataqsiz) {
+        // Space is available in the channel buffer. Enqueue the element to send.
+        c->elemtype->move(chanbuf(c, c->sendx), ep);
+        if (++c->sendx == c->dataqsiz) c->sendx = 0;
+        c->qcount++;
+        unlock(&c->lock);
+        return true;
+    }
+
+    if (!block) {
+        unlock(&c->lock);
+        return false;
+    }
+
+    // Block on the channel. Some receiver will complete our operation for us.
+    g* gp = getg();
+    sudog* mysg = acquireSudog();
+    // No stack splits between assigning elem and enqueuing mysg on
+    // gp.waiting where copystack can find it (Go's comment; gort's stacks never move).
+    mysg->elem = ep;
+    mysg->waitlink = nullptr;
+    mysg->g = gp;
+    mysg->isSelect = false;
+    mysg->c = c;
+    gp->waiting = mysg;
+    gp->param = nullptr;
+    c->sendq.enqueue(mysg);
+    gopark(chanparkcommit, &c->lock, waitReasonChanSend);
+
+    // someone woke us up.
+    if (mysg != gp->waiting) throw_("G waiting list is corrupted");
+    gp->waiting = nullptr;
+    bool closed = !mysg->success;
+    gp->param = nullptr;
+    mysg->c = nullptr;
+    releaseSudog(mysg);
+    if (closed) {
+        if (c->closed == 0) throw_("chansend: spurious wakeup");
+        throw plainError("send on closed channel");
+    }
+    return true;
+}
+
+/// Processes a send on c whose receiver sg is waiting: moves the value from
+/// ep into the receiver's storage, calls unlockf, and readies the receiver.
+/// c must be locked. Runs on: g. @gosrc{chan.go,send}
+void send(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
+    if (sg->elem != nullptr) {
+        c->elemtype->move(sg->elem, ep);  // sendDirect
+        sg->elem = nullptr;
+    }
+    g* gp = sg->g;
+    unlockf(arg);
+    gp->param = sg;
+    sg->success = true;
+    goready(gp);
+}
+
+/// Closes c: waiting receivers get the zero value and ok == false, waiting
+/// senders panic. Closing a nil or closed channel throws, with Go's words.
+/// Runs on: g. @gosrc{chan.go,closechan}
+void closechan(hchan* c) {
+    if (c == nullptr) throw plainError("close of nil channel");
+
+    lock(&c->lock);
+    if (c->closed != 0) {
+        unlock(&c->lock);
+        throw plainError("close of closed channel");
+    }
+    c->closed = 1;
+
+    gList glist;
+
+    // release all readers
+    while (sudog* sg = c->recvq.dequeue()) {
+        if (sg->elem != nullptr) {
+            c->elemtype->zero(sg->elem);  // typedmemclr
+            sg->elem = nullptr;
+        }
+        g* gp = sg->g;
+        gp->param = sg;
+        sg->success = false;
+        glist.push(gp);
+    }
+
+    // release all writers (they will panic)
+    while (sudog* sg = c->sendq.dequeue()) {
+        sg->elem = nullptr;
+        g* gp = sg->g;
+        gp->param = sg;
+        sg->success = false;
+        glist.push(gp);
+    }
+    unlock(&c->lock);
+
+    // Ready all Gs now that we've dropped the channel lock.
+    while (g* gp = glist.pop()) {
+        gp->schedlink.v = 0;
+        goready(gp);
+    }
+}
+
+/// Reports whether a receive from c would block (that is, the channel is
+/// empty). Runs on: g. @gosrc{chan.go,empty}
+static bool empty(hchan* c) {
+    if (c->dataqsiz == 0) return __atomic_load_n(&c->sendq.first, __ATOMIC_RELAXED) == nullptr;
+    return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) == 0;
+}
+
+/// Receives from c into ep (raw storage for one element, or nullptr to drop
+/// the value). Returns {selected, received}: a non-blocking receive that would
+/// block returns {false, false}; a receive from a closed, drained channel
+/// constructs the zero value and returns {true, false}; otherwise {true, true}.
+/// A nil channel blocks forever. Runs on: g. @gosrc{chan.go,chanrecv}
+std::pair<bool, bool> chanrecv(hchan* c, void* ep, bool block) {
+    if (c == nullptr) {
+        if (!block) return {false, false};
+        gopark(nullptr, nullptr, waitReasonChanReceiveNilChan);
+        throw_("unreachable");
+    }
+
+    // Fast path: check for failed non-blocking operation without acquiring the lock.
+    if (!block && empty(c)) {
+        // After observing that the channel is not ready for receiving, we
+        // observe whether the channel is closed (Go's ordering argument).
+        if (__atomic_load_n(&c->closed, __ATOMIC_ACQUIRE) == 0) return {false, false};
+        // The channel is irreversibly closed. Re-check whether the channel
+        // has any pending data to receive.
+        if (empty(c)) {
+            if (ep != nullptr) c->elemtype->zero(ep);
+            return {true, false};
+        }
+    }
+
+    lock(&c->lock);
+
+    if (c->closed != 0) {
+        if (c->qcount == 0) {
+            unlock(&c->lock);
+            if (ep != nullptr) c->elemtype->zero(ep);
+            return {true, false};
+        }
+        // The channel has been closed, but the channel's buffer have data.
+    } else {
+        // Just found waiting sender with not closed.
+        if (sudog* sg = c->sendq.dequeue()) {
+            recv(c, sg, ep, unlockchan, c);
+            return {true, true};
+        }
+    }
+
+    if (c->qcount > 0) {
+        // Receive directly from queue
+        void* qp = chanbuf(c, c->recvx);
+        if (ep != nullptr) c->elemtype->move(ep, qp);
+        c->elemtype->destroy(qp);  // typedmemclr
+        if (++c->recvx == c->dataqsiz) c->recvx = 0;
+        c->qcount--;
+        unlock(&c->lock);
+        return {true, true};
+    }
+
+    if (!block) {
+        unlock(&c->lock);
+        return {false, false};
+    }
+
+    // no sender available: block on this channel.
+    g* gp = getg();
+    sudog* mysg = acquireSudog();
+    mysg->elem = ep;
+    mysg->waitlink = nullptr;
+    gp->waiting = mysg;
+    mysg->g = gp;
+    mysg->isSelect = false;
+    mysg->c = c;
+    gp->param = nullptr;
+    c->recvq.enqueue(mysg);
+    gopark(chanparkcommit, &c->lock, waitReasonChanReceive);
+
+    // someone woke us up
+    if (mysg != gp->waiting) throw_("G waiting list is corrupted");
+    gp->waiting = nullptr;
+    bool success = mysg->success;
+    gp->param = nullptr;
+    mysg->c = nullptr;
+    releaseSudog(mysg);
+    return {true, success};
+}
+
+/// Processes a receive on c whose sender sg is waiting. Unbuffered: the
+/// value moves from the sender to ep. Full buffer: take the head of the queue
+/// into ep and put the sender's value at its tail. c must be locked.
+/// Runs on: g. @gosrc{chan.go,recv}
+void recv(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
+    if (c->dataqsiz == 0) {
+        if (ep != nullptr) c->elemtype->move(ep, sg->elem);  // recvDirect
+    } else {
+        // Queue is full. Take the item at the head of the queue. Make the
+        // sender enqueue its item at the tail of the queue. Since the queue is
+        // full, those are both the same slot.
+        void* qp = chanbuf(c, c->recvx);
+        // copy data from queue to receiver
+        if (ep != nullptr) c->elemtype->move(ep, qp);
+        c->elemtype->destroy(qp);
+        // copy data from sender to queue
+        c->elemtype->move(qp, sg->elem);
+        if (++c->recvx == c->dataqsiz) c->recvx = 0;
+        c->sendx = c->recvx;  // c.sendx = (c.sendx+1) % c.dataqsiz
+    }
+    sg->elem = nullptr;
+    g* gp = sg->g;
+    unlockf(arg);
+    gp->param = sg;
+    sg->success = true;
+    goready(gp);
+}
+
+/// len(c). @gosrc{chan.go,chanlen}
+int chanlen(hchan* c) {
+    if (c == nullptr) return 0;
+    return int(__atomic_load_n(&c->qcount, __ATOMIC_RELAXED));
+}
+
+/// cap(c). @gosrc{chan.go,chancap}
+int chancap(hchan* c) {
+    if (c == nullptr) return 0;
+    return int(c->dataqsiz);
+}
+
+/// Adds sgp at the tail of q. @gosrc{chan.go,waitq.enqueue}
+void waitq::enqueue(sudog* sgp) {
+    sgp->next = nullptr;
+    sudog* x = last;
+    if (x == nullptr) {
+        sgp->prev = nullptr;
+        first = sgp;
+        last = sgp;
+        return;
+    }
+    sgp->prev = x;
+    x->next = sgp;
+    last = sgp;
+}
+
+/// Removes and returns the first sudog of q whose goroutine can still be
+/// woken: a goroutine in a select is skipped if another case already won
+/// (selectDone). @gosrc{chan.go,waitq.dequeue}
+sudog* waitq::dequeue() {
+    for (;;) {
+        sudog* sgp = first;
+        if (sgp == nullptr) return nullptr;
+        sudog* y = sgp->next;
+        if (y == nullptr) {
+            first = nullptr;
+            last = nullptr;
+        } else {
+            y->prev = nullptr;
+            first = y;
+            sgp->next = nullptr;  // mark as removed (see dequeueSudoG)
+        }
+        // if a goroutine was put on this queue because of a select, there is
+        // a small window between the goroutine being woken up by a different
+        // case and it grabbing the channel locks. Once it has the lock it
+        // removes itself from the queue, so we won't see it after that.
+        if (sgp->isSelect) {
+            uint32_t zero = 0;
+            if (!sgp->g->selectDone.compare_exchange_strong(zero, 1)) continue;
+        }
+        return sgp;
+    }
+}
+
+/// Removes sgp from q, wherever it is (select's losing cases).
+/// @gosrc{select.go,waitq.dequeueSudoG}
+void waitq::dequeueSudoG(sudog* sgp) {
+    sudog* x = sgp->prev;
+    sudog* y = sgp->next;
+    if (x != nullptr) {
+        if (y != nullptr) {
+            // middle of queue
+            x->next = y;
+            y->prev = x;
+            sgp->next = nullptr;
+            sgp->prev = nullptr;
+            return;
+        }
+        // end of queue
+        x->next = nullptr;
+        last = x;
+        sgp->prev = nullptr;
+        return;
+    }
+    if (y != nullptr) {
+        // start of queue
+        y->prev = nullptr;
+        first = y;
+        sgp->next = nullptr;
+        return;
+    }
+    // x==y==nil. Either sgp is the only element in the queue, or it has
+    // already been removed. Use q.first to disambiguate.
+    if (first == sgp) {
+        first = nullptr;
+        last = nullptr;
+    }
+}
+
+}  // namespace runtime
