@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "go.h"
+#include "chan.h"
 #include "iter.h"
 
 using namespace runtime;
@@ -203,6 +205,92 @@ void BenchmarkPull(B& b) {
     if (sum != b.N * (b.N - 1) / 2) gort::Exit(1);
 }
 
+/// One op = one round trip over two unbuffered channels: send on ping, the
+/// partner receives and sends back on pong, receive it (GOMAXPROCS=1).
+void BenchmarkChanPingPong(B& b) {
+    auto ping = gort::make_chan<long>(), pong = gort::make_chan<long>();
+    auto done = gort::make_chan<int>();
+    gort::go([=] {
+        for (long v : ping) pong.send(v);  // v := <-ping, until ping is closed
+        done.close();
+    });
+    b.ResetTimer();
+    for (long i = 0; i < b.N; i++) {
+        ping.send(i);
+        if (pong.recv() != i) gort::Exit(1);
+    }
+    b.StopTimer();
+    ping.close();
+    done.recv();
+}
+
+/// Go's runtime BenchmarkChanSync: two goroutines pass on one unbuffered
+/// channel in alternating directions; one op = one transfer.
+void BenchmarkChanSync(B& b) {
+    constexpr int CallsPerSched = 1000;
+    constexpr int procs = 2;
+    std::atomic<int32_t> N{int32_t(b.N / CallsPerSched / procs * procs)};
+    auto c = gort::make_chan<bool>(procs);
+    auto myc = gort::make_chan<int>();
+    for (int p = 0; p < procs; p++) {
+        gort::go([&N, c, myc] {
+            for (;;) {
+                int32_t i = N.fetch_sub(1) - 1;
+                if (i < 0) break;
+                for (int g = 0; g < CallsPerSched; g++) {
+                    if (i % 2 == 0) {
+                        myc.recv();
+                        myc.send(0);
+                    } else {
+                        myc.send(0);
+                        myc.recv();
+                    }
+                }
+            }
+            c.send(true);
+        });
+    }
+    for (int p = 0; p < procs; p++) c.recv();
+}
+
+/// Go's runtime benchmarkChanProdCons(b, 0, 0): a producer and a consumer per
+/// P on an unbuffered channel; one op = one value produced and consumed.
+void BenchmarkChanProdCons0(B& b) {
+    constexpr int CallsPerSched = 1000;
+    constexpr int procs = 1;  // GOMAXPROCS
+    std::atomic<int32_t> N{int32_t(b.N / CallsPerSched)};
+    auto c = gort::make_chan<bool>(2 * procs);
+    auto myc = gort::make_chan<int>(0);
+    for (int p = 0; p < procs; p++) {
+        gort::go([&N, c, myc] {
+            while (N.fetch_sub(1) - 1 >= 0)
+                for (int g = 0; g < CallsPerSched; g++) myc.send(1);
+            myc.send(0);
+            c.send(false);
+        });
+        gort::go([c, myc] {
+            while (myc.recv() != 0) {
+            }
+            c.send(false);
+        });
+    }
+    for (int p = 0; p < procs; p++) {
+        c.recv();
+        c.recv();
+    }
+}
+
+/// Go's runtime BenchmarkSelectUncontended (its RunParallel body, on one P):
+/// a select over two buffered channels that always has a ready case.
+void BenchmarkSelectUncontended(B& b) {
+    auto myc1 = gort::make_chan<int>(1), myc2 = gort::make_chan<int>(1);
+    myc1.send(0);
+    for (long i = 0; i < b.N; i++) {
+        gort::select(gort::recv(myc1, [&](int) { myc2.send(0); }),
+                     gort::recv(myc2, [&](int) { myc1.send(0); }));
+    }
+}
+
 }  // namespace
 
 extern "C" void swapctx(void** from, void* to);
@@ -272,6 +360,10 @@ void main_main() {
         {"BenchmarkCoroSwitch", BenchmarkCoroSwitch, false},
         {"BenchmarkPull", BenchmarkPull, false},
         {"BenchmarkRegisterSwap", BenchmarkRegisterSwap, false},
+        {"BenchmarkChanPingPong", BenchmarkChanPingPong, false},
+        {"BenchmarkChanSync", BenchmarkChanSync, false},
+        {"BenchmarkChanProdCons0", BenchmarkChanProdCons0, false},
+        {"BenchmarkSelectUncontended", BenchmarkSelectUncontended, false},
     };
     for (auto& bm : all)
         if (std::strstr(bm.name, filter)) runbench(bm.name, bm.f, bm.once);
