@@ -34,7 +34,8 @@ static constexpr uintptr_t hchanSize = (sizeof(hchan) + 15) & ~uintptr_t(15);
 hchan* makechan(const chantype* t, int64_t size) {
     if (t->size >= (1 << 16)) throw_("makechan: invalid channel element type");
     if (hchanSize % t->align != 0 || t->align > 16) throw_("makechan: bad alignment");
-    if (size < 0 || int64_t(t->size) * size > maxAlloc - int64_t(hchanSize))
+    // Go: mem, overflow := math.MulUintptr(elem.Size_, uintptr(size)).
+    if (size < 0 || (t->size != 0 && size > (maxAlloc - int64_t(hchanSize)) / int64_t(t->size)))
         throw plainError("makechan: size out of range");
     // Go allocates hchan and buf in one call when elements hold no pointers;
     // gort always does (nothing is scanned).

@@ -92,8 +92,13 @@ static bool showframe(const char* name, const char* file, int level) {
     if (level >= 2) return true;
     if (name && (std::strncmp(name, "runtime::", 9) == 0 || std::strncmp(name, "runtime.", 8) == 0))
         return false;
-    if (file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/")))
-        return false;
+    if (file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/"))) {
+        // gort's runtime/ also holds packages that are not runtime in Go:
+        // sync and time (sync.h) and iter (iter.h), whose frames Go shows.
+        const char* base = std::strrchr(file, '/');
+        base = base ? base + 1 : file;
+        return std::strcmp(base, "sync.h") == 0 || std::strcmp(base, "iter.h") == 0;
+    }
     return true;
 }
 
