@@ -40,6 +40,7 @@ hchan* makechan(const chantype* t, int64_t size) {
     // Go allocates hchan and buf in one call when elements hold no pointers;
     // gort always does (nothing is scanned).
     void* mem = std::aligned_alloc(16, (hchanSize + t->size * uint64_t(size) + 15) & ~uintptr_t(15));
+    if (mem == nullptr) throw_("out of memory");
     auto* c = new (mem) hchan{};
     c->buf = static_cast<char*>(mem) + hchanSize;
     c->elemsize = uint16_t(t->size);

@@ -754,14 +754,12 @@ TEST_CASE("make_chan with a negative or too large size panics", "[chan]") {
     CHECK(panicmsg([] { gort::make_chan<char>(int64_t(1) << 48); }) == "makechan: size out of range");
 }
 
-// BUG (runtime/chan.cc, makechan): the buffer size is computed as
-// int64_t(t->size) * size with no overflow check (Go: math.MulUintptr and
-// `if overflow || ...`). 4 * 2^62 wraps to 0, so make_chan<int>(1 << 62)
-// passes the range check, allocates a buffer of 0 bytes and records
-// dataqsiz = 2^62: no panic, and every buffered send then writes past the
-// allocation (heap corruption). The test only makes the channel (never
-// sends), so it is safe to run in-process.
-TEST_CASE("make_chan panics when size times the element size overflows", "[chan][!mayfail]") {
+// Regression: makechan once computed int64_t(t->size) * size unchecked, so
+// 4 * 2^62 wrapped to 0, passed the range check and made a channel with a
+// 0-byte buffer and dataqsiz 2^62 (buffered sends would write past it). Go
+// checks the product with math.MulUintptr. Only makes channels (never
+// sends), so it is safe in-process even when broken.
+TEST_CASE("make_chan panics when size times the element size overflows", "[chan]") {
     CHECK(panicmsg([] { gort::make_chan<int>(int64_t(1) << 62); }) == "makechan: size out of range");
     CHECK(panicmsg([] { gort::make_chan<int64_t>((int64_t(1) << 61) + 1); }) == "makechan: size out of range");
 }
@@ -1385,15 +1383,12 @@ GORT_CHILD(chan_identical_lambdas) {
     gort::select();
 }
 
-// BUG (build flags, meson.build; shows in traceback.cc's output): GCC's
-// IPA identical code folding (-fipa-icf, on at -O2) merges lambdas with
-// identical bodies, so the inlined frame of the second goroutine's lambda
-// carries the DWARF file:line of the first one (traceback.cc still prints
-// the right name, which it completes from the goclosure<...> symbol). Go
-// never merges functions. A build with -Dcpp_args=-fno-ipa-icf prints the
-// right lines; adding '-fno-ipa-icf' to add_project_arguments would fix it.
-TEST_CASE("each goroutine's frame shows its own line even for identical lambdas",
-          "[chan][fatal][!mayfail]") {
+// Regression: GCC's identical code folding (-fipa-icf, on at -O2) merged
+// lambdas with identical bodies, so the second goroutine's lambda frame
+// showed the first one's file:line (the name stayed right: traceback.cc
+// completes it from the goclosure<...> symbol). Go never merges functions;
+// meson.build now passes -fno-ipa-icf.
+TEST_CASE("each goroutine's frame shows its own line even for identical lambdas", "[chan][fatal]") {
     std::string e = fatalchild("chan_identical_lambdas");
     INFO(e);
     for (const char* h : {"goroutine 2 [chan send]:\n", "goroutine 3 [chan send]:\n"}) {
@@ -1407,15 +1402,14 @@ TEST_CASE("each goroutine's frame shows its own line even for identical lambdas"
     }
 }
 
-// DIFFERENCE from Go (runtime/traceback.cc, showframe): frames are hidden
-// when their source file lives in gort's runtime/ directory, which also
-// hides the user-level APIs defined in runtime/sync.h (gort::sync::Mutex,
-// WaitGroup, gort::time::Sleep). Go hides only package runtime: its dumps
-// show `sync.(*Mutex).Unlock(...)`, `sync.(*Mutex).lockSlow(...)`,
+// Regression: showframe hid every frame whose source file is in gort's
+// runtime/ directory, including runtime/sync.h's gort::sync and gort::time
+// APIs. Go hides only package runtime: its dumps show
+// `sync.(*Mutex).Unlock(...)`, `sync.(*Mutex).lockSlow(...)`,
 // `sync.(*WaitGroup).Wait(...)` and `time.Sleep(...)` frames (golden file:
 // p06a, p07a, p07b).
 TEST_CASE("sync and time frames show in dumps as Go's sync and time.Sleep frames do",
-          "[chan][fatal][sync][!mayfail]") {
+          "[chan][fatal][sync]") {
     std::string u = fatalchild("sync_unlock_unlocked");
     INFO(u);
     CHECK(contains(goroutineblock(u, "goroutine 2 [running]:\n"), "\ngort::sync::Mutex::Unlock()"));
