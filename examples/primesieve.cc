@@ -12,12 +12,10 @@
 // in the chain (parked in channel operations, or runnable): as in Go,
 // returning from main ends the program whatever the others are doing.
 #include <cstdio>
-#include <map>
-#include <string>
-#include <vector>
 
 #include "chan.h"
 #include "go.h"
+#include "gstates.h"
 
 // Send the sequence 2, 3, 4, ... to channel 'ch'.
 static void Generate(gort::chan<int> ch) {
@@ -51,17 +49,5 @@ void main_main() {
 
     // Not in the Go original: what the chain is doing as main returns.
     std::printf("NumGoroutine = %d (main, Generate, 25 Filters)\n", runtime::NumGoroutine());
-    runtime::lock(&runtime::allglock);
-    std::vector<runtime::g*> gs = runtime::allgs;
-    runtime::unlock(&runtime::allglock);
-    std::map<std::string, int> states;
-    for (runtime::g* gp : gs) {
-        if (gp == runtime::getg()) continue;
-        switch (runtime::readgstatus(gp)) {
-        case runtime::Gwaiting: states[std::string("waiting [") + runtime::waitReasonString(gp->waitreason) + "]"]++; break;
-        case runtime::Grunnable: states["runnable"]++; break;
-        default: break;
-        }
-    }
-    for (auto& [state, n] : states) std::printf("  %2d %s\n", n, state.c_str());
+    printgstates(2);
 }

@@ -32,6 +32,7 @@
 
 #include "chan.h"
 #include "go.h"
+#include "gstates.h"
 #include "sync.h"
 
 using namespace std::chrono_literals;
@@ -50,26 +51,6 @@ static void worker(int id, gort::chan<int> jobs, gort::chan<result> results) {
         gort::time::Sleep(2ms);        // the "work": parks this goroutine
         results.send({id, j, long(j) * j});
     }
-}
-
-/// The goroutines other than the caller, counted by state ("waiting [sleep]").
-static void snapshot() {
-    runtime::lock(&runtime::allglock);
-    std::vector<runtime::g*> gs = runtime::allgs;
-    runtime::unlock(&runtime::allglock);
-    std::map<std::string, int> states;
-    for (runtime::g* gp : gs) {
-        if (gp == runtime::getg()) continue;
-        switch (runtime::readgstatus(gp)) {
-        case runtime::Gwaiting:
-            states[std::string("waiting [") + runtime::waitReasonString(gp->waitreason) + "]"]++;
-            break;
-        case runtime::Grunnable: states["runnable"]++; break;
-        case runtime::Grunning: states["running"]++; break;
-        default: break;
-        }
-    }
-    for (auto& [state, n] : states) std::printf("    %d %s\n", n, state.c_str());
 }
 
 void main_main() {
@@ -101,7 +82,7 @@ void main_main() {
         if (count == 0) {
             std::printf("first result: job %d from worker %d; the others meanwhile:\n", r.job,
                         r.worker);
-            snapshot();
+            printgstates(4);
         }
         sum += r.value;
         count++;
