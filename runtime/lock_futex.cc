@@ -35,7 +35,7 @@
 
 namespace runtime {
 
-static bool asymfence;  ///< membarrier registered: unlock may use a plain store
+bool asymfence;  ///< membarrier registered: unlock may use a plain store
 
 /// Sleeps in futex(FUTEX_WAIT) while *addr == val, with no timeout (Go's
 /// ns = -1). Blocks the OS thread. Runs on: g or g0.
@@ -44,8 +44,6 @@ static void futexsleep(uint32_t* addr, uint32_t val) {
     syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, nullptr, nullptr, 0);
 }
 
-/// Wakes up to cnt threads sleeping in futexsleep on addr. Runs on: g or g0.
-/// @gosrc{os_linux.go,futexwakeup}
 /// futexsleep with a timeout of ns nanoseconds. Runs on: g or g0.
 /// @gosrc{os_linux.go,futexsleep}
 static void futexsleeptimeout(uint32_t* addr, uint32_t val, int64_t ns) {
@@ -55,6 +53,8 @@ static void futexsleeptimeout(uint32_t* addr, uint32_t val, int64_t ns) {
     syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, &ts, nullptr, 0);
 }
 
+/// Wakes up to cnt threads sleeping in futexsleep on addr. Runs on: g or g0.
+/// @gosrc{os_linux.go,futexwakeup}
 static void futexwakeup(uint32_t* addr, uint32_t cnt) {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, cnt, nullptr, nullptr, 0);
 }
@@ -67,13 +67,10 @@ void lockinit() {
     asymfence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
-/// Acquires l, blocking the thread if needed. Runs on: g or g0 (it blocks the
-/// OS thread, not the goroutine). @gosrc{lock_futex.go,lock2}
-void lock(mutex* l) {
-    g* gp = getg();
-    if (gp) gp->m->locks++;
-    // Speculative grab for lock.
-    if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) return;
+/// The contended part of Go's lock2: the speculative grab already failed
+/// (lock, runtime.h, inlines it). Spins, then sleeps on the futex.
+/// Runs on: g or g0 (blocks the thread). @gosrc{lock_futex.go,lock2}
+void lock2(mutex* l) {
     for (;;) {
         // Try for lock, spinning.
         for (int i = 0; i < 4; i++) {
@@ -95,17 +92,10 @@ void lock(mutex* l) {
     }
 }
 
-/// Releases l, waking a sleeper if there is one. Runs on: g or g0.
-/// @gosrc{lock_futex.go,unlock2}
-void unlock(mutex* l) {
-    if (__atomic_load_n(&l->key, __ATOMIC_RELAXED) == 0) throw_("unlock of unlocked lock");
-    if (asymfence)
-        __atomic_store_n(&l->key, 0, __ATOMIC_RELEASE);
-    else
-        __atomic_store_n(&l->key, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&l->nsleep, __ATOMIC_RELAXED) != 0) futexwakeup(&l->key, 1);
-    g* gp = getg();
-    if (gp && --gp->m->locks < 0) throw_("runtime·unlock: lock count");
+/// The rare part of Go's unlock2: a thread may sleep on l; wake one.
+/// Runs on: g or g0. @gosrc{lock_futex.go,unlock2}
+void unlock2wake(mutex* l) {
+    futexwakeup(&l->key, 1);
 }
 
 /// Resets a note for another sleep/wakeup round. Runs on: g or g0.

@@ -50,6 +50,8 @@ static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
 // The mcall continuations, defined below in Go's order.
 static void park_m(g* gp);
 static bool parkunlock_c(g* gp, void* lock);
+[[noreturn, gnu::cold, gnu::noinline]] static void badcasgstatus(g* gp, uint32_t oldval,
+                                                                  uint32_t newval, uint32_t old);
 static void gosched_m(g* gp);
 static void goexit0(g* gp);
 static void globrunqput(g* gp);
@@ -240,6 +242,15 @@ uint32_t readgstatus(g* gp) {
 /// ordered by the run queues' own atomics (runqput's store-release).
 /// Runs on: g0. @gosrc{proc.go,casgstatus} @differs{no GC: check and store instead of a CAS loop}
 void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
+    uint32_t old = gp->atomicstatus.load(std::memory_order_relaxed);
+    if (__builtin_expect((oldval & Gscan) || (newval & Gscan) || oldval == newval || old != oldval, 0))
+        badcasgstatus(gp, oldval, newval, old);
+    gp->atomicstatus.store(newval, std::memory_order_release);
+}
+
+/// casgstatus's failure report, out of line so that the fast path above
+/// stays a few instructions. Runs on: either. gort only.
+static void badcasgstatus(g*, uint32_t oldval, uint32_t newval, uint32_t old) {
     if ((oldval & Gscan) || (newval & Gscan) || oldval == newval) {
         printstring("runtime: casgstatus: oldval=");
         printhex(oldval);
@@ -248,20 +259,16 @@ void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
         printstring("\n");
         throw_("casgstatus: bad incoming values");
     }
-    uint32_t old = gp->atomicstatus.load(std::memory_order_relaxed);
-    if (old != oldval) {
-        if (oldval == Gwaiting && old == Grunnable)
-            throw_("casgstatus: waiting for Gwaiting but is Grunnable");
-        printstring("runtime: casgstatus ");
-        printhex(oldval);
-        printstring("->");
-        printhex(newval);
-        printstring(" gp.status=");
-        printhex(old);
-        printstring("\n");
-        throw_("casgstatus: bad status");
-    }
-    gp->atomicstatus.store(newval, std::memory_order_release);
+    if (oldval == Gwaiting && old == Grunnable)
+        throw_("casgstatus: waiting for Gwaiting but is Grunnable");
+    printstring("runtime: casgstatus ");
+    printhex(oldval);
+    printstring("->");
+    printhex(newval);
+    printstring(" gp.status=");
+    printhex(old);
+    printstring("\n");
+    throw_("casgstatus: bad status");
 }
 
 // ---- M start ----

@@ -224,8 +224,35 @@ Func FuncForPC(uintptr_t pc);
 
 // ---- lock_futex.cc ----
 void lockinit();
-void lock(mutex* l);
-void unlock(mutex* l);
+void lock2(mutex* l);
+void unlock2wake(mutex* l);
+extern bool asymfence;
+[[noreturn]] void throw_(const char* s) asm("runtime.throw");
+
+/// Acquires l (Go: lock → lock2): m.locks++ and one atomic exchange when
+/// uncontended; lock2 spins and sleeps otherwise. Inline: the scheduler and
+/// every channel operation take locks. Runs on: g or g0 (blocks the thread).
+/// @gosrc{lock_futex.go,lock2}
+inline void lock(mutex* l) {
+    g* gp = getg();
+    if (gp) gp->m->locks++;
+    // Speculative grab for lock.
+    if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) return;
+    lock2(l);
+}
+
+/// Releases l, waking a sleeper if there is one (lock_futex.cc says why a
+/// release store is enough). Runs on: g or g0. @gosrc{lock_futex.go,unlock2}
+inline void unlock(mutex* l) {
+    if (__atomic_load_n(&l->key, __ATOMIC_RELAXED) == 0) throw_("unlock of unlocked lock");
+    if (asymfence)
+        __atomic_store_n(&l->key, 0, __ATOMIC_RELEASE);
+    else
+        __atomic_store_n(&l->key, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&l->nsleep, __ATOMIC_RELAXED) != 0) unlock2wake(l);
+    g* gp = getg();
+    if (gp && --gp->m->locks < 0) throw_("runtime·unlock: lock count");
+}
 void noteclear(note* n);
 void notewakeup(note* n);
 void notesleep(note* n);
