@@ -107,26 +107,50 @@ void goready(g* gp) {
     systemstack([gp] { ready(gp, true); });
 }
 
+/// Refills an empty per-P sudog cache: half of it from the central cache,
+/// or one new sudog. Out of line so acquireSudog's fast path stays short.
+/// Runs on: g or g0. gort only: the refill half of Go's acquireSudog.
+[[gnu::cold, gnu::noinline]] static void sudogcacherefill(p* pp) {
+    lock(&sched.sudoglock);
+    // First, try to grab a batch from central cache.
+    while (pp->nsudog < int32_t(std::size(pp->sudogbuf)) / 2 && sched.sudogcache != nullptr) {
+        sudog* s = sched.sudogcache;
+        sched.sudogcache = s->next;
+        s->next = nullptr;
+        pp->sudogbuf[pp->nsudog++] = s;
+    }
+    unlock(&sched.sudoglock);
+    // If the central cache is empty, allocate a new one.
+    if (pp->nsudog == 0) pp->sudogbuf[pp->nsudog++] = new sudog{};
+}
+
 /// Takes a sudog from the P's cache, refilling it from the central cache
 /// (half at a time) or allocating. Runs on: g or g0. @gosrc{proc.go,acquireSudog}
 sudog* acquireSudog() {
     p* pp = getg()->m->p;
-    if (pp->nsudog == 0) {
-        lock(&sched.sudoglock);
-        // First, try to grab a batch from central cache.
-        while (pp->nsudog < int32_t(std::size(pp->sudogbuf)) / 2 && sched.sudogcache != nullptr) {
-            sudog* s = sched.sudogcache;
-            sched.sudogcache = s->next;
-            s->next = nullptr;
-            pp->sudogbuf[pp->nsudog++] = s;
-        }
-        unlock(&sched.sudoglock);
-        // If the central cache is empty, allocate a new one.
-        if (pp->nsudog == 0) pp->sudogbuf[pp->nsudog++] = new sudog{};
-    }
+    if (pp->nsudog == 0) sudogcacherefill(pp);
     sudog* s = pp->sudogbuf[--pp->nsudog];
     if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
     return s;
+}
+
+/// Moves half of a full per-P sudog cache to the central cache. Out of line
+/// so releaseSudog's fast path stays short. Runs on: g or g0.
+/// gort only: the spill half of Go's releaseSudog.
+[[gnu::cold, gnu::noinline]] static void sudogcachespill(p* pp) {
+    sudog *first = nullptr, *last = nullptr;
+    while (pp->nsudog > int32_t(std::size(pp->sudogbuf)) / 2) {
+        sudog* q = pp->sudogbuf[--pp->nsudog];
+        if (first == nullptr)
+            first = q;
+        else
+            last->next = q;
+        last = q;
+    }
+    lock(&sched.sudoglock);
+    last->next = sched.sudogcache;
+    sched.sudogcache = first;
+    unlock(&sched.sudoglock);
 }
 
 /// Returns a sudog to the P's cache, moving half of a full cache to the
@@ -138,24 +162,10 @@ void releaseSudog(sudog* s) {
     if (s->prev != nullptr) throw_("runtime: sudog with non-nil prev");
     if (s->waitlink != nullptr) throw_("runtime: sudog with non-nil waitlink");
     if (s->c != nullptr) throw_("runtime: sudog with non-nil c");
-    if (getg()->param != nullptr) throw_("runtime: releaseSudog with non-nil gp.param");
-    p* pp = getg()->m->p;
-    if (pp->nsudog == int32_t(std::size(pp->sudogbuf))) {
-        // Transfer half of local cache to the central cache.
-        sudog *first = nullptr, *last = nullptr;
-        while (pp->nsudog > int32_t(std::size(pp->sudogbuf)) / 2) {
-            sudog* q = pp->sudogbuf[--pp->nsudog];
-            if (first == nullptr)
-                first = q;
-            else
-                last->next = q;
-            last = q;
-        }
-        lock(&sched.sudoglock);
-        last->next = sched.sudogcache;
-        sched.sudogcache = first;
-        unlock(&sched.sudoglock);
-    }
+    g* gp = getg();
+    if (gp->param != nullptr) throw_("runtime: releaseSudog with non-nil gp.param");
+    p* pp = gp->m->p;
+    if (pp->nsudog == int32_t(std::size(pp->sudogbuf))) sudogcachespill(pp);  // Transfer half of local cache to the central cache.
     pp->sudogbuf[pp->nsudog++] = s;
 }
 
