@@ -227,7 +227,6 @@ void lockinit();
 void lock2(mutex* l);
 void unlock2wake(mutex* l);
 extern bool asymfence;
-[[noreturn]] void throw_(const char* s) asm("runtime.throw");
 
 /// Acquires l (Go: lock → lock2): m.locks++ and one atomic exchange when
 /// uncontended; lock2 spins and sleeps otherwise. Inline: the scheduler and
