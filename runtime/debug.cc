@@ -12,6 +12,31 @@ int NumGoroutine() {
     return int(gcount());
 }
 
-// (GOMAXPROCS, NumCPU, NumCgoCall: issue 5 / not applicable.)
+/// Sets the maximum number of CPUs that can be executing simultaneously and
+/// returns the previous setting. If n < 1, it does not change the current
+/// setting. Changing it stops the world (stopTheWorldWithSema), which in
+/// gort waits for every running goroutine to block or yield.
+/// Runs on: g. @gosrc{debug.go,GOMAXPROCS}
+int GOMAXPROCS(int n) {
+    lock(&sched.lock);
+    int ret = int(gomaxprocs);
+    unlock(&sched.lock);
+    if (n <= 0 || n == ret) return ret;
+    systemstack([n] {
+        stopTheWorldWithSema();
+        // newprocs will be processed by startTheWorld
+        newprocs = n > MaxGomaxprocs ? MaxGomaxprocs : int32_t(n);
+        startTheWorldWithSema();
+    });
+    return ret;
+}
+
+/// The number of logical CPUs usable by the process, as read at start-up.
+/// Runs on: g. @gosrc{debug.go,NumCPU}
+int NumCPU() {
+    return int(ncpu);
+}
+
+// (NumCgoCall: no cgo.)
 
 }  // namespace runtime

@@ -1,12 +1,15 @@
-// os_linux.cc — what the runtime asks of Linux: CPU count, the main thread's
-// stack, process exit.
+// os_linux.cc — what the runtime asks of Linux: CPU count, threads for Ms and
+// their stacks, process exit.
 //
 // Go counterpart: src/runtime/os_linux.go
 // https://github.com/golang/go/blob/go1.22.0/src/runtime/os_linux.go
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -37,6 +40,67 @@ struct stack osstack() {
     }
     auto lo = reinterpret_cast<uintptr_t>(addr);
     return {lo, lo + size};
+}
+
+/// The start routine of an M's thread: the thread's stack becomes the M's g0
+/// stack, then mstart0 schedules. Returns (ending the thread) only when the
+/// M exits (mexit). Runs on: the new thread's own stack.
+/// @gosrc{asm_amd64.s,mstart}
+static void* mstart(void* arg) {
+    m* mp = static_cast<m*>(arg);
+    mp->g0->stack = osstack();
+    setg(mp->g0);
+    mstart0();
+    return nullptr;
+}
+
+/// Starts the OS thread of mp. Go clones a thread onto a stack it allocated
+/// (or, with cgo, asks pthread_create); gort always uses pthread_create, so
+/// g0 stacks are ordinary C++ thread stacks of the default size. Signals are
+/// blocked while the thread starts, as Go does, so no handler runs on it
+/// before minit has set up its signal stack. Runs on: g0.
+/// @gosrc{os_linux.go,newosproc} @differs{pthread_create, as Go with cgo}
+void newosproc(m* mp) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t tid;
+    int ret = pthread_create(&tid, &attr, mstart, mp);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    pthread_attr_destroy(&attr);
+    if (ret != 0) {
+        printstring("runtime: failed to create new OS thread (have ");
+        printint(mcount());
+        printstring(" already; errno=");
+        printint(ret);
+        printstring(")\n");
+        if (ret == EAGAIN) printstring("runtime: may need to increase max user processes (ulimit -u)\n");
+        throw_("newosproc");
+    }
+    mp->thread = static_cast<unsigned long>(tid);
+}
+
+/// Called to initialize a new M (including the bootstrap M) on the new
+/// thread: records its id for debuggers, sets up its signal stack and
+/// unblocks signals. Runs on: g0 of the new M. @gosrc{os_linux.go,minit}
+void minit() {
+    minitSignalStack();
+    getg()->m->procid = uint64_t(syscall(SYS_gettid));
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);
+}
+
+/// Undoes minit before the thread exits: blocks signals, so none arrives on
+/// a thread whose M is gone. Runs on: g0. @gosrc{os_linux.go,unminit}
+void unminit() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, nullptr);
+    unminitSignals();
 }
 
 /// Ends the process with status code. gort flushes C and C++ output and runs

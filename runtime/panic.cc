@@ -93,6 +93,38 @@ static void dopanic_m(g* gp, int skip) {
     }
 }
 
+std::atomic<uint32_t> panicking;  ///< non-zero while a fatal report is being printed
+static mutex paniclk;  ///< one M prints its report; the others wait, then die with it
+
+/// Stops the other Ms as far as possible before a fatal report: tells the
+/// scheduler to start nothing new (they stop at their next schedule), and
+/// waits a moment. Best effort: a running goroutine goes on until it
+/// blocks. Runs on: any stack. @gosrc{proc.go,freezetheworld}
+static void freezetheworld() {
+    for (int i = 0; i < 5; i++) {
+        // this should tell the scheduler to not start any new goroutines
+        sched.stopwait = freezeStopWait;
+        sched.gcwaiting.store(true);
+        // this should stop running goroutines
+        if (!preemptall()) break;  // no running goroutines
+        usleep(1000);
+    }
+}
+
+/// The start of a fatal report: one M at a time (a second M failing waits on
+/// paniclk until the first exits the process), the others frozen. Only the
+/// first call on an M does this: fatalpanic and the fatalthrow after it share
+/// one report. Runs on: any stack. @gosrc{panic.go,startpanic_m}
+static void startpanic_m() {
+    m* mp = getg()->m;
+    if (mp->dying != 0) return;
+    mp->dying = 1;
+    panicking.fetch_add(1);
+    lock(&paniclk);
+    if (debug.schedtrace > 0 || debug.scheddetail > 0) schedtrace(true);
+    freezetheworld();
+}
+
 /// The end of every fatal path: tracebacks, then exit 2. Runs on: any stack.
 /// @gosrc{panic.go,fatalthrow}
 void fatalthrow(int32_t t) {
@@ -102,6 +134,7 @@ void fatalthrow(int32_t t) {
         ::_exit(2);
     }
     gp->m->throwing = t;
+    startpanic_m();
     dopanic_m(gp, 1);
     ::_exit(2);
 }
@@ -177,6 +210,10 @@ static void printpanicval(std::exception_ptr e) {
 /// @gosrc{panic.go,fatalpanic}
 [[noreturn]] static void fatalpanic() {
     g* gp = getg();
+    if (gp != nullptr) {
+        if (gp->m->dying > 0) ::_exit(2);  // a panic while printing one
+        startpanic_m();  // before printing: main must see panicking and wait (proc.cc main)
+    }
     flushstdout();
     std::exception_ptr e = std::current_exception();
     if (e) {
@@ -186,7 +223,7 @@ static void printpanicval(std::exception_ptr e) {
     } else {
         printstring("fatal error: std::terminate called without an exception\n");
     }
-    if (gp == nullptr || gp->m->dying++ > 0) ::_exit(2);
+    if (gp == nullptr) ::_exit(2);  // not a gort thread: nothing more to show
     m* mp = gp->m;
     if (gp != mp->curg) {  // thrown on g0 (inside systemstack or an mcall fn)
         printstring("fatal error: panic on system stack\n");

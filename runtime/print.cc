@@ -69,4 +69,9 @@ void printhex(uint64_t v) {
     gwrite(buf + i, sizeof buf - size_t(i));
 }
 
+/// Prints "true" or "false". Runs on: any stack. @gosrc{print.go,printbool}
+void printbool(bool v) {
+    printstring(v ? "true" : "false");
+}
+
 }  // namespace runtime

@@ -17,9 +17,12 @@
 //   fn(g) = park_m / gosched_m / goexit0, which ends in schedule() again.
 //
 // Nothing on g0 returns: every mcall starts again at g0.sched.sp, the point
-// mstart1 recorded. Until issue 5 there is one M (the main thread) and one P;
-// the M/P structures and the functions that move them (acquirep, releasep,
-// stopm, mput, checkdead) are Go's, so more Ms slot in without reshaping.
+// mstart1 recorded.
+//
+// There are GOMAXPROCS Ps and as many Ms as needed (proc_m.cc); an M without
+// local work steals from other Ps (stealWork). proc.go's other parts are in
+// proc_m.cc (Ms and Ps), proc_syscall.cc (system calls, LockOSThread),
+// proc_sysmon.cc (checkdead, sysmon, schedtrace) and proc_runq.cc (queues).
 #include <unistd.h>
 
 #include <cstring>
@@ -38,7 +41,7 @@ __attribute__((tls_model("initial-exec"))) constinit thread_local g* tlsg asm("r
 m m0;
 g g0;
 schedt sched;
-p* allp[1];
+p* allp[MaxGomaxprocs];
 int32_t gomaxprocs;
 int32_t ncpu;
 bool mainStarted;
@@ -54,7 +57,6 @@ static bool parkunlock_c(g* gp, void* lock);
                                                                   uint32_t newval, uint32_t old);
 static void gosched_m(g* gp);
 static void goexit0(g* gp);
-static void globrunqput(g* gp);
 static g* gfget(p* pp);
 
 // ---- The main goroutine ----
@@ -65,7 +67,14 @@ static g* gfget(p* pp);
 /// @gosrc{proc.go,main}
 void main() {
     mainStarted = true;
+    // Allow newproc to start new Ms.
+    systemstack([] { newm(sysmon, nullptr, -1); });
     main_main();
+    // Make racy client program work: if panicking on
+    // another goroutine at the same time as main returns,
+    // let the other goroutine finish printing the panic trace.
+    // Once it does, it will exit. See issues 3934 and 20018.
+    if (panicking.load() != 0) gopark(nullptr, nullptr, waitReasonPanicWait);
     exit(0);
 }
 
@@ -169,6 +178,18 @@ void releaseSudog(sudog* s) {
     pp->sudogbuf[pp->nsudog++] = s;
 }
 
+/// Moves all of pp's cached sudogs to the central cache (pp is being
+/// destroyed; Go leaves them to the GC). Runs on: g0. gort only.
+void sudogcacheflush(p* pp) {
+    while (pp->nsudog > 0) {
+        sudog* s = pp->sudogbuf[--pp->nsudog];
+        lock(&sched.sudoglock);
+        s->next = sched.sudogcache;
+        sched.sudogcache = s;
+        unlock(&sched.sudoglock);
+    }
+}
+
 /// Called when mcall finds it is already on g0. Runs on: g0.
 /// @gosrc{proc.go,badmcall}
 void badmcall(void (*)(g*)) {
@@ -196,31 +217,27 @@ static void allgadd(g* gp) {
 
 /// Sets up the scheduler: stacks, m0, the Ps. Runs on: g0 (m0).
 /// @gosrc{proc.go,schedinit}
-static void schedinit() {
+void schedinit() {
     lockinit();
     sched.maxmcount = 10000;
     parsedebugvars();
     stackinit();
     tracebackinit();
     panicinit();
-    m* mp = &m0;
-    mp->id = sched.mnext++;  // mcommoninit
-    mp->cheaprand = uint64_t(uintptr_t(mp)) ^ (uint64_t(::getpid()) << 32) ^ uint64_t(nanotime());
-    // GOMAXPROCS and procresize for n > 1 arrive with issue 5: one P for now.
-    gomaxprocs = 1;
-    p* pp = new p{};
-    pp->id = 0;
-    pp->status = Pidle;
+    mcommoninit(&m0, -1);
+    sched.lastpoll.store(nanotime());
+    int32_t procs = ncpu;
+    if (const char* s = std::getenv("GOMAXPROCS")) {
+        int32_t n;
+        if (atoi32(s, &n) && n > 0) procs = n;
+    }
+    if (procresize(procs) != nullptr) throw_("unknown runnable goroutine during bootstrap");
     // Go's runtime.main runs init goroutines (bgsweep, bgscavenge) before
     // main.main, so schedtick is past 0 by then and the 1-in-61 global-queue
     // check does not fire on main's first Gosched. gort has no such
     // goroutines; starting at 1 keeps main_main's first schedules like Go's.
-    pp->schedtick = 1;
-    allp[0] = pp;
-    acquirep(pp);
+    m0.p->schedtick = 1;
 }
-
-// (mcommoninit is folded into schedinit while there is only m0.)
 
 /// Marks gp ready to run, on this P's run queue (runnext if next).
 /// Runs on: g0 (through goready's systemstack). @gosrc{proc.go,ready}
@@ -281,70 +298,109 @@ static void badcasgstatus(g*, uint32_t oldval, uint32_t newval, uint32_t old) {
     throw_("casgstatus: bad status");
 }
 
-// ---- M start ----
+// ---- Stopping the world ----
 
-[[noreturn]] static void mstart1();
-
-/// The entry point of an M's scheduling loop, on the M's own (g0) stack.
-/// Go's mstart is asm that calls mstart0; gort's mstart is this C++ function.
-/// Runs on: g0 (for m0, the OS thread's stack rt0_go made g0).
-/// @gosrc{proc.go,mstart0}
-[[noreturn]] __attribute__((noinline)) static void mstart0() {
+/// Stops every P: they stop at their next trip through the scheduler (Go
+/// preempts running goroutines; gort waits for them to block, yield or exit).
+/// Returns holding the only running P. Used by GOMAXPROCS.
+/// Runs on: g0 (via systemstack). @gosrc{proc.go,stopTheWorldWithSema}
+/// @differs{no preemption: a goroutine that never yields delays the stop indefinitely}
+void stopTheWorldWithSema() {
     g* gp = getg();
-    // Go computes g0's stack bounds here for threads it did not create;
-    // m0's were set by rt0_go.
-    gp->stackguard0 = gp->stack.lo + stackGuard;
-    gp->stackguard1 = gp->stackguard0;
-    mstart1();
-}
-
-/// Records where mcall should start on g0 (the caller's SP, PC and BP: every
-/// mcall and systemstack begins its g0 frames here), then schedules.
-/// Runs on: g0. @gosrc{proc.go,mstart1}
-[[noreturn]] __attribute__((noinline)) static void mstart1() {
-    g* gp = getg();
-    if (gp != gp->m->g0) throw_("bad runtime·mstart");
-    // Set up m.g0.sched as a label returning to just after the mstart1 call in
-    // mstart0 above, for use by goexit0 and mcall. We're never coming back to
-    // mstart1 after we call schedule, so other calls can reuse the current
-    // frame. Unlike Go, bp matters: mcall restores it so that gdb and the
-    // tracebacks of g0 frames continue into mstart0.
-    gp->sched.g = guintptr::of(gp);
-    gp->sched.pc = getcallerpc();
-    gp->sched.sp = getcallersp();
-    gp->sched.bp = *reinterpret_cast<uintptr_t*>(__builtin_frame_address(0));
-    minitSignalStack();
-    if (gp->m == &m0) initsig();  // mstartm0
-    schedule();
-    __builtin_unreachable();
-}
-
-// (mstartm0, mexit, forEachP, runSafePointFn, allocm, needm, newm, startm,
-//  handoffp, wakep's M logic, stoplockedm, startlockedm: issue 5.)
-
-static void mput(m* mp);
-
-/// Puts an M with nothing to do to sleep until new work appears. With one M,
-/// mput's checkdead always finds the program deadlocked before the sleep.
-/// Runs on: g0. @gosrc{proc.go,stopm}
-static void stopm() {
-    m* mp = getg()->m;
-    if (mp->locks) throw_("stopm holding locks");
-    if (mp->p) throw_("stopm holding p");
-    if (mp->spinning) throw_("stopm spinning");
+    // If we hold a lock, then we won't be able to stop another M
+    // that is blocked trying to acquire the lock.
+    if (gp->m->locks > 0) throw_("stopTheWorld: holding locks");
     lock(&sched.lock);
-    mput(mp);
+    sched.stopwait = gomaxprocs;
+    sched.gcwaiting.store(true);
+    preemptall();
+    // stop current P
+    gp->m->p->status = Pgcstop;  // Pgcstop is only diagnostic.
+    sched.stopwait--;
+    // try to retake all P's in Psyscall status
+    for (int32_t i = 0; i < gomaxprocs; i++) {
+        p* pp = allp[i];
+        uint32_t s = Psyscall;
+        if (pp->status.load() == Psyscall && pp->status.compare_exchange_strong(s, Pgcstop)) {
+            pp->syscalltick++;
+            sched.stopwait--;
+        }
+    }
+    // stop idle P's
+    while (p* pp = pidleget()) {
+        pp->status = Pgcstop;
+        sched.stopwait--;
+    }
+    bool wait = sched.stopwait > 0;
     unlock(&sched.lock);
-    notesleep(&mp->park);  // mPark
-    noteclear(&mp->park);
-    acquirep(mp->nextp);
-    mp->nextp = nullptr;
+    // wait for remaining P's to stop voluntarily
+    if (wait) {
+        for (;;) {
+            // wait for 100us, then try to re-preempt in case of any races
+            if (notetsleep(&sched.stopnote, 100 * 1000)) {
+                noteclear(&sched.stopnote);
+                break;
+            }
+            preemptall();
+        }
+    }
+    // sanity checks
+    if (sched.stopwait != 0) throw_("stopTheWorld: not stopped (stopwait != 0)");
+    for (int32_t i = 0; i < gomaxprocs; i++)
+        if (allp[i]->status.load() != Pgcstop) throw_("stopTheWorld: not stopped (status != _Pgcstop)");
 }
 
-/// Tries to add one more P to run goroutines. With one P there is never an
-/// idle P to hand work to, so it does nothing (issue 5). Runs on: g0.
-/// @gosrc{proc.go,wakep}
-void wakep() {}
+/// Restarts the world: applies a pending GOMAXPROCS (procresize) and gives
+/// every P with work an M. Runs on: g0 (via systemstack).
+/// @gosrc{proc.go,startTheWorldWithSema}
+void startTheWorldWithSema() {
+    lock(&sched.lock);
+    int32_t procs = gomaxprocs;
+    if (newprocs != 0) {
+        procs = newprocs;
+        newprocs = 0;
+    }
+    p* p1 = procresize(procs);
+    sched.gcwaiting.store(false);
+    if (sched.sysmonwait.load()) {
+        sched.sysmonwait.store(false);
+        notewakeup(&sched.sysmonnote);
+    }
+    unlock(&sched.lock);
+    while (p1 != nullptr) {
+        p* pp = p1;
+        p1 = p1->link;
+        if (pp->m != nullptr) {
+            m* mp = pp->m;
+            pp->m = nullptr;
+            if (mp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
+            mp->nextp = pp;
+            notewakeup(&mp->park);
+        } else {
+            // Start M to run P.  Do not start another M below.
+            newm(nullptr, pp, -1);
+        }
+    }
+    // Wakeup an additional proc in case we have excessive runnable goroutines
+    // in local queues or in the global queue. If we don't, the proc will park itself.
+    // If we have lots of excessive work, resetspinning will unpark additional procs as necessary.
+    wakep();
+}
+
+/// Asks every running goroutine to stop (see preemptone); true if any was
+/// asked. Runs on: g0. @gosrc{proc.go,preemptall}
+bool preemptall() {
+    bool res = false;
+    for (int32_t i = 0; i < gomaxprocs; i++) {
+        p* pp = allp[i];
+        if (pp->status.load() != Prunning) continue;
+        if (preemptone(pp)) res = true;
+    }
+    return res;
+}
+
+// (mstart0, mstart1, mexit, allocm, newm, startm, handoffp, wakep,
+//  stoplockedm, startlockedm, gcstopm: proc_m.cc.)
 
 /// Starts running gp on the current M: the last step before gogo.
 /// Runs on: g0. @gosrc{proc.go,execute} @chapter{gogo}
@@ -361,19 +417,37 @@ void execute(g* gp, bool inheritTime) {
     gogo(&gp->sched);
 }
 
-static g* globrunqget(p* pp, int32_t max);
-static void releasep_idle();
+/// The M starts spinning: it looks for work on other Ps. Runs on: g0.
+/// @gosrc{proc.go,m.becomeSpinning}
+static void becomeSpinning(m* mp) {
+    mp->spinning = true;
+    sched.nmspinning.fetch_add(1);
+    sched.needspinning.store(0);
+}
 
-/// Finds a runnable goroutine: the local run queue, the global one (every 61st
-/// schedtick first, for fairness), and — with issue 5 — netpoll and stealing.
-/// If there is none, stops the M (which, with one M, detects the deadlock).
-/// Runs on: g0. @gosrc{proc.go,findRunnable}
-static g* findRunnable(bool* inheritTime) {
+static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* newWork);
+static p* checkRunqsNoP(int32_t np);
+static int64_t checkTimersNoP(int32_t np, int64_t pollUntil);
+
+/// Finds a runnable goroutine to execute: the local run queue (runnext
+/// first), the global one (every 61st schedtick first, for fairness), other
+/// Ps' queues (stealing, while spinning); then, with nothing found, gives up
+/// the P and sleeps until a timer (netpoll) or until woken (stopm). Sets
+/// *tryWakeP when the caller should start another M. Never fails: it blocks
+/// until there is work. Runs on: g0. @gosrc{proc.go,findRunnable}
+static g* findRunnable(bool* inheritTime, bool* tryWakeP) {
     m* mp = getg()->m;
+    *tryWakeP = false;
 top:
     p* pp = mp->p;
-    // now and pollUntil are saved for the sleep below (Go: also for stealing).
-    int64_t pollUntil = checkTimers(pp, 0);
+    if (sched.gcwaiting.load()) {
+        gcstopm();
+        goto top;
+    }
+    // now and pollUntil are saved for work stealing so that the steal
+    // function can avoid reading the clock again.
+    int64_t now = nanotime();
+    int64_t pollUntil = checkTimers(pp, now);
 
     // Check the global runnable queue once in a while to ensure fairness.
     // Otherwise two goroutines can completely occupy the local runqueue by
@@ -390,7 +464,7 @@ top:
     // local runq
     if (g* gp = runqget(pp, inheritTime)) return gp;
     // global runq
-    if (sched.runqsize != 0) {
+    if (__atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) != 0) {
         lock(&sched.lock);
         g* gp = globrunqget(pp, 0);
         unlock(&sched.lock);
@@ -399,21 +473,252 @@ top:
             return gp;
         }
     }
-    // (netpoll and stealing from other Ps: issue 5.)
+    // (Poll network: gort has no I/O.)
 
-    // Nothing runnable, but a timer will fire: Go blocks in netpoll until
-    // pollUntil; gort, with no netpoller, sleeps the M on its note until then.
-    if (pollUntil != 0) {
-        int64_t delay = pollUntil - nanotime();
-        if (delay > 0) notetsleep(&mp->park, delay);
-        noteclear(&mp->park);
-        goto top;
+    // Spinning Ms: steal work from other Ps.
+    //
+    // Limit the number of spinning Ms to half the number of busy Ps.
+    // This is necessary to prevent excessive CPU consumption when
+    // GOMAXPROCS>>1 but the program parallelism is low.
+    if (mp->spinning || 2 * sched.nmspinning.load() < gomaxprocs - sched.npidle.load()) {
+        if (!mp->spinning) becomeSpinning(mp);
+        bool newWork = false;
+        int64_t w = 0;
+        g* gp = stealWork(now, inheritTime, &w, &newWork);
+        if (gp != nullptr) return gp;  // Successfully stole.
+        // Either there was new work to do, or the world is stopping, or we
+        // ran timers that readied goroutines: start again.
+        if (newWork) goto top;
+        if (w != 0 && (pollUntil == 0 || w < pollUntil)) pollUntil = w;  // Earlier timer to wait for.
     }
 
-    // We have nothing to do: give up the P and stop.
-    releasep_idle();
+    // We have nothing to do.
+    //
+    // Before we drop our P, make a snapshot of allp (gort: of gomaxprocs,
+    // allp being a fixed array).
+    int32_t np = gomaxprocs;
+
+    // return P and block
+    lock(&sched.lock);
+    if (sched.gcwaiting.load()) {
+        unlock(&sched.lock);
+        goto top;
+    }
+    if (sched.runqsize != 0) {
+        g* gp = globrunqget(pp, 0);
+        unlock(&sched.lock);
+        *inheritTime = false;
+        return gp;
+    }
+    if (!mp->spinning && sched.needspinning.load() == 1) {
+        // See "Delicate dance" comment below.
+        becomeSpinning(mp);
+        unlock(&sched.lock);
+        goto top;
+    }
+    if (releasep() != pp) throw_("findrunnable: wrong p");
+    pidleput(pp);
+    unlock(&sched.lock);
+
+    // Delicate dance: thread transitions from spinning to non-spinning
+    // state, potentially concurrently with submission of new work. We must
+    // drop nmspinning first and then check all sources again (with
+    // #StoreLoad memory barrier in between). If we do it the other way
+    // around, another thread can submit work after we've checked all
+    // sources but before we drop nmspinning; as a result nobody will
+    // unpark a thread to run the work.
+    //
+    // This applies to the following sources of work:
+    //
+    // * Goroutines added to the global or a per-P run queue.
+    // * New/modified-earlier timers on a per-P timer heap.
+    //
+    // If we discover new work below, we need to restore m.spinning as a
+    // signal for resetspinning to unpark a new worker thread (because
+    // there can be more than one starving goroutine).
+    bool wasSpinning = mp->spinning;
+    if (mp->spinning) {
+        mp->spinning = false;
+        if (sched.nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
+        // Note the for correctness, only the last M transitioning from
+        // spinning to non-spinning must perform these rechecks to
+        // ensure no missed work. However, the runtime has some cases
+        // of transient increments of nmspinning that are decremented
+        // without going through this path, so we must be conservative
+        // and perform the check on all spinning Ms.
+
+        // Check global and P runqueues again.
+        lock(&sched.lock);
+        if (sched.runqsize != 0) {
+            if (p* pp2 = pidlegetSpinning()) {
+                g* gp = globrunqget(pp2, 0);
+                if (gp == nullptr) throw_("global runq empty with non-zero runqsize");
+                unlock(&sched.lock);
+                acquirep(pp2);
+                becomeSpinning(mp);
+                *inheritTime = false;
+                return gp;
+            }
+        }
+        unlock(&sched.lock);
+        if (p* pp2 = checkRunqsNoP(np)) {
+            acquirep(pp2);
+            becomeSpinning(mp);
+            goto top;
+        }
+        // Finally, check for timer creation or expiry concurrently with
+        // transitioning from spinning to non-spinning.
+        //
+        // Note that we cannot use checkTimers here because it calls
+        // adjusttimers which may need to allocate memory, and that isn't
+        // allowed when we don't have an active P.
+        pollUntil = checkTimersNoP(np, pollUntil);
+    }
+
+    // Poll network until next timer (gort: sleep until the next timer).
+    if (netpollinited() && (netpollAnyWaiters() || pollUntil != 0) && sched.lastpoll.exchange(0) != 0) {
+        sched.pollUntil.store(pollUntil);
+        if (mp->p) throw_("findrunnable: netpoll with p");
+        if (mp->spinning) throw_("findrunnable: netpoll with spinning");
+        int64_t delay = -1;
+        if (pollUntil != 0) {
+            now = nanotime();
+            delay = pollUntil - now;
+            if (delay < 0) delay = 0;
+        }
+        netpoll(delay);  // block until new work is available
+        // Refresh now again, after potentially blocking.
+        now = nanotime();
+        sched.pollUntil.store(0);
+        sched.lastpoll.store(now);
+        lock(&sched.lock);
+        p* pp2 = pidleget();
+        unlock(&sched.lock);
+        if (pp2 != nullptr) {
+            acquirep(pp2);
+            if (wasSpinning) becomeSpinning(mp);
+            goto top;
+        }
+    } else if (pollUntil != 0 && netpollinited()) {
+        int64_t pollerPollUntil = sched.pollUntil.load();
+        if (pollerPollUntil == 0 || pollerPollUntil > pollUntil) netpollBreak();
+    }
     stopm();
     goto top;
+}
+
+/// Attempts to steal a runnable goroutine or timer from any P: four rounds
+/// over all Ps in a random order, the last one also running their due timers
+/// and taking their runnext. *newWork is set when the caller should look
+/// again (the world is stopping, or timers readied goroutines).
+/// Runs on: g0, spinning. @gosrc{proc.go,stealWork}
+static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* newWork) {
+    p* pp = getg()->m->p;
+    bool ranTimer = false;
+    const int stealTries = 4;
+    for (int i = 0; i < stealTries; i++) {
+        bool stealTimersOrRunNextG = i == stealTries - 1;
+        for (randomEnum e = stealOrder.start(cheaprand()); !e.done(); e.next()) {
+            if (sched.gcwaiting.load()) {
+                // GC work may be available.
+                *newWork = true;
+                return nullptr;
+            }
+            p* p2 = allp[e.position()];
+            if (pp == p2) continue;
+            // Steal timers from p2. This call to checkTimers is the only place
+            // where we might hold a lock on a different P's timers. We do this
+            // once on the last pass before checking runnext because stealing
+            // from the other P's runnext should be the last resort, so if there
+            // are timers to steal do that first.
+            if (stealTimersOrRunNextG && timerpMask.read(e.position())) {
+                int64_t before = p2->timer0When.load();
+                int64_t w = checkTimers(p2, now);
+                if (w != 0 && (*pollUntil == 0 || w < *pollUntil)) *pollUntil = w;
+                if (before != 0 && before <= now) {
+                    // Running the timers may have made an arbitrary number
+                    // of G's ready and added them to this P's local run
+                    // queue. That invalidates the assumption of runqsteal
+                    // that it always has room to add stolen G's. So check
+                    // now if there is a local G to run.
+                    if (g* gp = runqget(pp, inheritTime)) return gp;
+                    ranTimer = true;
+                }
+            }
+            // Don't bother to attempt to steal if p2 is idle.
+            if (!idlepMask.read(e.position())) {
+                if (g* gp = runqsteal(pp, p2, stealTimersOrRunNextG)) {
+                    *inheritTime = false;
+                    return gp;
+                }
+            }
+        }
+    }
+    // No goroutines found to steal. Regardless, running a timer may have
+    // made some goroutine ready that we missed. Indicate the next timer to
+    // wait for.
+    *newWork = ranTimer;
+    return nullptr;
+}
+
+/// After the M gave up its P: if any P has local work, takes an idle P to go
+/// and steal it. Runs on: g0, without a P. @gosrc{proc.go,checkRunqsNoP}
+static p* checkRunqsNoP(int32_t np) {
+    for (int32_t id = 0; id < np; id++) {
+        if (!idlepMask.read(uint32_t(id)) && !runqempty(allp[id])) {
+            lock(&sched.lock);
+            p* pp = pidlegetSpinning();
+            unlock(&sched.lock);
+            return pp;  // nullptr: can't get a P, don't bother checking remaining Ps.
+        }
+    }
+    // No work available.
+    return nullptr;
+}
+
+/// After the M gave up its P: the earliest timer of all Ps, or pollUntil if
+/// that is earlier. Runs on: g0, without a P. @gosrc{proc.go,checkTimersNoP}
+static int64_t checkTimersNoP(int32_t np, int64_t pollUntil) {
+    for (int32_t id = 0; id < np; id++) {
+        if (timerpMask.read(uint32_t(id))) {
+            int64_t w = nobarrierWakeTime(allp[id]);
+            if (w != 0 && (pollUntil == 0 || w < pollUntil)) pollUntil = w;
+        }
+    }
+    return pollUntil;
+}
+
+/// The M stops spinning because it found work: if it was the last spinning
+/// M, start another, so that more work finds a spinner. Runs on: g0.
+/// @gosrc{proc.go,resetspinning}
+static void resetspinning() {
+    m* mp = getg()->m;
+    if (!mp->spinning) throw_("resetspinning: not a spinning m");
+    mp->spinning = false;
+    int32_t nmspinning = sched.nmspinning.fetch_sub(1) - 1;
+    if (nmspinning < 0) throw_("findrunnable: negative nmspinning");
+    // M wakeup policy is deliberately somewhat conservative, so check if we
+    // need to wakeup another P here. See "Worker thread parking/unparking"
+    // comment at the top of proc_m.cc for details.
+    wakep();
+}
+
+/// A timer due at when was added: make sure an M wakes for it — interrupt
+/// the M sleeping in netpoll if it sleeps longer, or start one if none does.
+/// Runs on: g or g0. @gosrc{proc.go,wakeNetPoller}
+void wakeNetPoller(int64_t when) {
+    if (sched.lastpoll.load() == 0) {
+        // In findrunnable we ensure that when polling the pollUntil
+        // field is either zero or the time to which the current
+        // poll is expected to run. This can have a spurious wakeup
+        // but should never miss a wakeup.
+        int64_t pollerPollUntil = sched.pollUntil.load();
+        if (pollerPollUntil == 0 || pollerPollUntil > when) netpollBreak();
+    } else {
+        // There are no threads in the network poller, try to get
+        // one there so it can handle new timers.
+        wakep();
+    }
 }
 
 /// One round of the scheduler: find a runnable goroutine and execute it.
@@ -421,13 +726,31 @@ top:
 void schedule() {
     m* mp = getg()->m;
     if (mp->locks != 0) throw_("schedule: holding locks");
+    if (mp->lockedg != nullptr) {
+        stoplockedm();
+        execute(mp->lockedg, false);  // Never returns.
+    }
+top:
     p* pp = mp->p;
     pp->preempt = false;
     // Safety check: if we are spinning, the run queue should be empty.
+    // Check this before calling checkTimers, as that might call
+    // goready to put a ready goroutine on the local run queue.
     if (mp->spinning && (pp->runnext.v != 0 || pp->runqhead != pp->runqtail))
         throw_("schedule: spinning with local work");
-    bool inheritTime = false;
-    g* gp = findRunnable(&inheritTime);  // blocks until work is available
+    bool inheritTime = false, tryWakeP = false;
+    g* gp = findRunnable(&inheritTime, &tryWakeP);  // blocks until work is available
+    // This thread is going to run a goroutine and is not spinning anymore,
+    // so if it was marked as spinning we need to reset it now and potentially
+    // start a new spinning M.
+    if (mp->spinning) resetspinning();
+    if (tryWakeP) wakep();
+    if (gp->lockedm != nullptr) {
+        // Hands off own p to the locked m,
+        // then blocks waiting for a new p.
+        startlockedm(gp);
+        goto top;
+    }
     execute(gp, inheritTime);
 }
 
@@ -435,7 +758,7 @@ void schedule() {
 /// gort: also the one place every switch-out passes, so it checks the stack
 /// of goroutines that have no guard page (stackcheck, stack.cc). Runs on: g0.
 /// @gosrc{proc.go,dropg}
-static void dropg() {
+void dropg() {
     g* gp = getg();
     g* curg = gp->m->curg;
     if (!curg->stackguardpage) stackcheck(curg);
@@ -515,17 +838,34 @@ void gdestroy(g* gp) {
     p* pp = mp->p;
     casgstatus(gp, Grunning, Gdead);
     gp->m = nullptr;
+    bool locked = gp->lockedm != nullptr;
     gp->lockedm = nullptr;
     mp->lockedg = nullptr;
     gp->waitreason = waitReasonZero;
     gp->param = nullptr;
     gp->coroarg = nullptr;
     dropg();
+    if (mp->lockedInt != 0) {
+        printstring("invalid m->lockedInt = ");
+        printuint(mp->lockedInt);
+        printstring("\n");
+        throw_("internal lockOSThread error");
+    }
     gfput(pp, gp);
+    if (locked) {
+        // The goroutine may have locked this thread because
+        // it put it in an unusual kernel state. Kill it
+        // rather than returning it to the thread pool.
+        //
+        // Return to mstart, which will release the P and exit
+        // the thread.
+        mp->lockedExt = 0;
+        gogo(&mp->g0->sched);
+    }
 }
 
-// (save, reentersyscall, entersyscall, exitsyscall, exitsyscall0, ...:
-//  issue 5. exitsyscall0 is the chapter's first mcall call site.)
+// (save, reentersyscall, entersyscall, ..., exitsyscall0: proc_syscall.cc.
+//  exitsyscall0 is the chapter's first mcall call site.)
 
 // ---- Goroutine creation ----
 
@@ -664,7 +1004,23 @@ static g* gfget(p* pp) {
     return gp;
 }
 
-// (LockOSThread, UnlockOSThread, badunlockosthread: issue 5.)
+/// Moves all of pp's free g's to the global free list (pp is being
+/// destroyed). Runs on: g0. @gosrc{proc.go,gfpurge}
+void gfpurge(p* pp) {
+    int32_t inc = 0;
+    gList stackQ;
+    while (g* gp = pp->gFree.list.pop()) {
+        pp->gFree.n--;
+        stackQ.push(gp);
+        inc++;
+    }
+    lock(&sched.gFree.lock);
+    while (g* gp = stackQ.pop()) sched.gFree.stack.push(gp);
+    sched.gFree.n += inc;
+    unlock(&sched.gFree.lock);
+}
+
+// (LockOSThread, UnlockOSThread, badunlockosthread: proc_syscall.cc.)
 
 /// The number of live goroutines: all g's minus the dead ones on free lists.
 /// Runs on: g or g0. @gosrc{proc.go,gcount}
@@ -679,259 +1035,11 @@ int32_t gcount() {
     return n < 1 ? 1 : n;
 }
 
-// (sigprof, setcpuprofilerate, procresize: the
-//  one-P setup is in schedinit; procresize arrives with issue 5.)
+// (procresize, acquirep, wirep, releasep: proc_m.cc. incidlelocked,
+//  checkdead, sysmon, retake, schedtrace: proc_sysmon.cc. mput, mget,
+//  globrunqput, ..., runqsteal, randomOrder: proc_runq.cc.)
 
-/// Associates P and the current M. Runs on: g0. @gosrc{proc.go,acquirep}
-void acquirep(p* pp) {
-    m* mp = getg()->m;
-    if (mp->p != nullptr) throw_("wirep: already in go");
-    if (pp->m != nullptr || pp->status != Pidle) throw_("wirep: invalid p state");
-    mp->p = pp;
-    pp->m = mp;
-    pp->status = Prunning;
-}
-
-/// Disassociates P and the current M. Runs on: g0. @gosrc{proc.go,releasep}
-p* releasep() {
-    m* mp = getg()->m;
-    p* pp = mp->p;
-    if (pp == nullptr || pp->m != mp || pp->status != Prunning) throw_("releasep: invalid p state");
-    mp->p = nullptr;
-    pp->m = nullptr;
-    pp->status = Pidle;
-    return pp;
-}
-
-static void pidleput(p* pp);
-/// Gives up the M's P and puts it on the idle list, under sched.lock.
-/// Runs on: g0. gort only: Go inlines this sequence in findRunnable
-/// (releasep + pidleput before stopm).
-static void releasep_idle() {
-    lock(&sched.lock);
-    p* pp = releasep();
-    pidleput(pp);
-    unlock(&sched.lock);
-    getg()->m->nextp = nullptr;
-}
-
-/// Ms that exist, minus those freed. Runs on: g0. @gosrc{proc.go,mcount}
-static int32_t mcount() {
-    return int32_t(sched.mnext);
-}
-
-/// Checks for a deadlock: no M is running Go code and no goroutine can ever
-/// become runnable. Called with sched.lock held each time an M goes idle.
-/// Runs on: g0. @gosrc{proc.go,checkdead}
-static void checkdead() {
-    int32_t run = mcount() - sched.nmidle - sched.nmidlelocked - sched.nmsys;
-    if (run > 0) return;
-    if (run < 0) {
-        unlock(&sched.lock);
-        throw_("checkdead: inconsistent counts");
-    }
-    int grunning = 0;
-    for (g* gp : allgs) {
-        uint32_t s = readgstatus(gp) & ~Gscan;
-        if (s == Gwaiting || s == Gpreempted) {
-            grunning++;
-        } else if (s == Grunnable || s == Grunning || s == Gsyscall) {
-            printstring("runtime: checkdead: find g ");
-            printuint(gp->goid);
-            printstring(" in status ");
-            printuint(s);
-            printstring("\n");
-            unlock(&sched.lock);
-            throw_("checkdead: runnable g");
-        }
-    }
-    unlock(&sched.lock);
-    if (grunning == 0)  // possible if main goroutine calls runtime·Goexit()
-        fatal("no goroutines (main called runtime.Goexit) - deadlock!");
-    // There are no goroutines running, so we can look at the P's: a pending
-    // timer (a sleeping goroutine) will make one runnable.
-    for (int32_t i = 0; i < gomaxprocs; i++)
-        if (allp[i]->ntimers > 0) return;
-    fatal("all goroutines are asleep - deadlock!");
-}
-
-/// Puts mp on the idle M list. sched.lock must be held. Runs on: g0.
-/// @gosrc{proc.go,mput}
-static void mput(m* mp) {
-    mp->schedlink = sched.midle;
-    sched.midle = mp;
-    sched.nmidle++;
-    checkdead();
-}
-
-/// Puts gp on the global runnable queue. sched.lock must be held.
-/// Runs on: g0. @gosrc{proc.go,globrunqput}
-static void globrunqput(g* gp) {
-    sched.runq.pushBack(gp);
-    sched.runqsize++;
-}
-
-/// Takes a batch of g's from the global runnable queue (at most max, if
-/// max > 0): returns one and puts the rest on pp's local queue. sched.lock
-/// must be held. Runs on: g0. @gosrc{proc.go,globrunqget}
-static g* globrunqget(p* pp, int32_t max) {
-    if (sched.runqsize == 0) return nullptr;
-    int32_t n = sched.runqsize / gomaxprocs + 1;
-    if (n > sched.runqsize) n = sched.runqsize;
-    if (max > 0 && n > max) n = max;
-    if (n > int32_t(std::size(pp->runq)) / 2) n = int32_t(std::size(pp->runq)) / 2;
-    sched.runqsize -= n;
-    g* gp = sched.runq.pop();
-    n--;
-    for (; n > 0; n--) runqput(pp, sched.runq.pop(), false);
-    return gp;
-}
-
-/// Puts pp on the idle P list. sched.lock must be held. Runs on: g0.
-/// @gosrc{proc.go,pidleput}
-static void pidleput(p* pp) {
-    if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
-    pp->link = sched.pidle;
-    sched.pidle = pp;
-    sched.npidle.fetch_add(1);
-}
-
-/// Reports whether pp has no goroutines on its local run queue. Reads
-/// runqhead, runqtail and runnext so that a concurrent runqput that moves
-/// runnext into the ring is not missed. Runs on: g0. @gosrc{proc.go,runqempty}
-bool runqempty(p* pp) {
-    for (;;) {
-        uint32_t head = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
-        uint32_t tail = __atomic_load_n(&pp->runqtail, __ATOMIC_ACQUIRE);
-        uintptr_t runnext = __atomic_load_n(&pp->runnext.v, __ATOMIC_ACQUIRE);
-        if (tail == __atomic_load_n(&pp->runqtail, __ATOMIC_ACQUIRE))
-            return head == tail && runnext == 0;
-    }
-}
-
-static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t);
-
-/// Tries to put gp on the local runnable queue. If next, gp goes into
-/// pp.runnext and the g that was there is kicked to the tail. If the ring is
-/// full, half of it moves to the global queue. Executed only by the owner P.
-/// Runs on: g0. @gosrc{proc.go,runqput}
-void runqput(p* pp, g* gp, bool next) {
-    if (next) {
-        guintptr oldnext;
-        do {
-            oldnext = pp->runnext;
-        } while (!pp->runnext.cas(oldnext, guintptr::of(gp)));
-        if (oldnext.v == 0) return;
-        // Kick the old runnext out to the regular run queue.
-        gp = oldnext.ptr();
-    }
-    for (;;) {
-        uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);  // synchronize with consumers
-        uint32_t t = pp->runqtail;
-        if (t - h < std::size(pp->runq)) {
-            pp->runq[t % std::size(pp->runq)].set(gp);
-            __atomic_store_n(&pp->runqtail, t + 1, __ATOMIC_RELEASE);  // makes the item available
-            return;
-        }
-        if (runqputslow(pp, gp, h, t)) return;
-        // the queue is not full, now the put above must succeed
-    }
-}
-
-/// Puts gp and half of the local queue on the global queue.
-/// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqputslow}
-static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
-    constexpr uint32_t half = std::size(decltype(p::runq){}) / 2;
-    g* batch[half + 1];
-    uint32_t n = t - h;
-    n = n / 2;
-    if (n != half) throw_("runqputslow: queue is not full");
-    for (uint32_t i = 0; i < n; i++) batch[i] = pp->runq[(h + i) % std::size(pp->runq)].ptr();
-    if (!__atomic_compare_exchange_n(&pp->runqhead, &h, h + n, false, __ATOMIC_RELEASE,
-                                     __ATOMIC_RELAXED))
-        return false;  // cas-release, commits consume
-    batch[n] = gp;
-    lock(&sched.lock);
-    for (uint32_t i = 0; i <= n; i++) globrunqput(batch[i]);
-    unlock(&sched.lock);
-    return true;
-}
-
-/// Gets a g from the local runnable queue: runnext first (then *inheritTime is
-/// true: it runs in the current time slice), else the head of the ring.
-/// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqget}
-g* runqget(p* pp, bool* inheritTime) {
-    // If there's a runnext, it's the next G to run.
-    guintptr next = pp->runnext;
-    // If the runnext is non-0 and the CAS fails, it could only have been stolen
-    // by another P, because other Ps can race to set runnext to 0, but only the
-    // current P can set it to non-0. Hence, no need to retry this CAS.
-    if (next.v != 0 && pp->runnext.cas(next, guintptr{})) {
-        *inheritTime = true;
-        return next.ptr();
-    }
-    *inheritTime = false;
-    for (;;) {
-        uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
-        uint32_t t = pp->runqtail;
-        if (t == h) return nullptr;
-        g* gp = pp->runq[h % std::size(pp->runq)].ptr();
-        if (__atomic_compare_exchange_n(&pp->runqhead, &h, h + 1, false, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return gp;
-    }
-}
-
-// (runqdrain, runqgrab, runqsteal: issue 5.)
-
-// ---- gQueue and gList ----
-
-/// Adds gp at the head of the queue. Runs on: g0 or g (the caller does the
-/// locking). @gosrc{proc.go,gQueue.push}
-void gQueue::push(g* gp) {
-    gp->schedlink = head;
-    head.set(gp);
-    if (tail.v == 0) tail.set(gp);
-}
-
-/// Adds gp at the tail of the queue. Runs on: g0 or g (the caller does the
-/// locking). @gosrc{proc.go,gQueue.pushBack}
-void gQueue::pushBack(g* gp) {
-    gp->schedlink.v = 0;
-    if (tail.v != 0)
-        tail.ptr()->schedlink.set(gp);
-    else
-        head.set(gp);
-    tail.set(gp);
-}
-
-/// Removes and returns the head of the queue (nullptr if empty). Runs on: g0
-/// or g (the caller does the locking). @gosrc{proc.go,gQueue.pop}
-g* gQueue::pop() {
-    g* gp = head.ptr();
-    if (gp != nullptr) {
-        head = gp->schedlink;
-        if (head.v == 0) tail.v = 0;
-    }
-    return gp;
-}
-
-/// Adds gp at the head of the list. Runs on: g0 or g (the caller does the
-/// locking). @gosrc{proc.go,gList.push}
-void gList::push(g* gp) {
-    gp->schedlink = head;
-    head.set(gp);
-}
-
-/// Removes and returns the head of the list (nullptr if empty). Runs on: g0 or
-/// g (the caller does the locking). @gosrc{proc.go,gList.pop}
-g* gList::pop() {
-    g* gp = head.ptr();
-    if (gp != nullptr) head = gp->schedlink;
-    return gp;
-}
-
-// ---- rt0_go (asm_amd64.s) ----
+// ---- rt0_go (asm_amd64.s): rt0_linux_amd64.cc ----
 
 /// A gofunc for a function that captures nothing (runtime.main's and
 /// corostart's): the funcval is just the code pointer. gort only: Go passes
@@ -941,39 +1049,6 @@ plainfunc::plainfunc(void (*f)(funcval*)) {
     size = sizeof(funcval);
     align = alignof(funcval);
     relocate = [](gofunc* from, void* to) { new (to) funcval{from->fn}; };
-}
-
-/// The first frame of goroutine 1: runtime.main. A Goexit in main_main
-/// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
-/// Runs on: g (goroutine 1). gort only: the C++ side of Go's mainPC funcval.
-static void mainstart(funcval*) {
-    try {
-        main();
-    } catch (goexitUnwind&) {
-    }
-}
-
-/// The program's start, after C++ main: makes the OS thread's stack m0's g0,
-/// sets up the scheduler, creates goroutine 1 running runtime.main, and enters
-/// the scheduling loop. Never returns. Go does this in asm (rt0_go); nothing
-/// in it needs asm in C++. Runs on: the OS thread's stack, which becomes g0.
-/// @gosrc{asm_amd64.s,rt0_go}
-void rt0_go(int argc, char** argv) {
-    goargs(argc, argv);
-    // create istack out of the given (operating system) stack.
-    g0.stack = osstack();
-    g0.stackguard0 = g0.stack.lo + stackGuard;
-    setg(&g0);  // save m->g0 = g0, g0->m = m0, and g in TLS
-    m0.g0 = &g0;
-    g0.m = &m0;
-    g0.atomicstatus.store(Grunning);  // Go leaves g0 at Gidle; gort shows it running
-    osinit();
-    schedinit();
-    // create a new goroutine to start program
-    plainfunc fn(mainstart);
-    newproc(&fn);
-    // start this M
-    mstart0();
 }
 
 }  // namespace runtime

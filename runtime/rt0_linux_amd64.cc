@@ -6,8 +6,51 @@
 //
 // This file is linked only when the program does not define main itself: a
 // gort program defines main_main() instead (Go's main.main), and this main
-// makes the OS stack m0's g0 and starts main_main as goroutine 1.
+// makes the OS stack m0's g0 and starts main_main as goroutine 1 (rt0_go,
+// which Go writes in asm_amd64.s; nothing in it needs asm in C++).
+#include <new>
+
 #include "runtime.h"
+
+namespace runtime {
+
+static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
+
+/// The first frame of goroutine 1: runtime.main. A Goexit in main_main
+/// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
+/// Runs on: g (goroutine 1). gort only: the C++ side of Go's mainPC funcval.
+static void mainstart(funcval*) {
+    try {
+        main();
+    } catch (goexitUnwind&) {
+    }
+}
+
+/// The program's start, after C++ main: makes the OS thread's stack m0's g0,
+/// sets up the scheduler, creates goroutine 1 running runtime.main, and enters
+/// the scheduling loop. Never returns. Go does this in asm (rt0_go); nothing
+/// in it needs asm in C++. Runs on: the OS thread's stack, which becomes g0.
+/// @gosrc{asm_amd64.s,rt0_go}
+void rt0_go(int argc, char** argv) {
+    goargs(argc, argv);
+    // create istack out of the given (operating system) stack.
+    g0.stack = osstack();
+    g0.stackguard0 = g0.stack.lo + stackGuard;
+    setg(&g0);  // save m->g0 = g0, g0->m = m0, and g in TLS
+    m0.g0 = &g0;
+    g0.m = &m0;
+    g0.atomicstatus.store(Grunning);  // Go leaves g0 at Gidle; gort shows it running
+    osinit();
+    schedinit();
+    // create a new goroutine to start program
+    plainfunc fn(mainstart);
+    newproc(&fn);
+    // start this M
+    mstart0();
+    throw_("rt0_go: mstart0 returned");  // m0 never exits (mexit parks it)
+}
+
+}  // namespace runtime
 
 /// The process entry point, called by the C library's start-up code: hands
 /// argc and argv to rt0_go, which never returns. Runs on: the OS thread's

@@ -6,6 +6,7 @@
 // file). User code includes go.h instead.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <utility>
@@ -37,12 +38,61 @@ struct plainfunc : gofunc {
 /// `catch (...)` that does not rethrow would swallow it: don't.
 struct goexitUnwind {};
 
-// ---- globals (proc.cc) ----
+/// The most Ps gort allows (Go has no limit since 1.10; gort's allp is a
+/// fixed array so that Ms can read it while GOMAXPROCS changes it).
+constexpr int32_t MaxGomaxprocs = 1024;
+
+/// sched.stopwait while a fatal error freezes the world (freezetheworld).
+/// @gosrc{proc.go,freezeStopWait}
+constexpr int32_t freezeStopWait = 0x7fffffff;
+
+/// One bit per P, read and changed atomically. @gosrc{proc.go,pMask}
+struct pMask {
+    std::atomic<uint32_t> w[MaxGomaxprocs / 32];
+    bool read(uint32_t id) const;
+    void set(int32_t id);
+    void clear(int32_t id);
+};
+
+/// One enumeration of all Ps in a random order. @gosrc{proc.go,randomEnum}
+struct randomEnum {
+    uint32_t i, count, pos, inc;
+    bool done() const { return i == count; }
+    void next() {
+        i++;
+        pos = (pos + inc) % count;
+    }
+    uint32_t position() const { return pos; }
+};
+
+/// Random orders of Ps for stealing. @gosrc{proc.go,randomOrder}
+struct randomOrder {
+    uint32_t count;
+    uint32_t ncoprimes;
+    uint32_t coprimes[MaxGomaxprocs];
+    void reset(uint32_t count);
+    randomEnum start(uint32_t i) const;
+};
+
+/// GODEBUG settings (runtime1.go's dbgvars that gort knows).
+struct dbgVars {
+    int32_t schedtrace;   ///< print a SCHED line every X ms (sysmon)
+    int32_t scheddetail;  ///< with schedtrace: every P, M and G too
+};
+
+// ---- globals (proc.cc, proc_m.cc, proc_runq.cc, panic.cc, runtime1.cc) ----
 extern m m0;            ///< the main thread's M
 extern g g0;            ///< m0's g0: the main thread's own stack
+extern m* allm;         ///< all Ms, linked through alllink
 extern schedt sched;
-extern p* allp[];       ///< all Ps (only allp[0] until issue 5)
+extern p* allp[MaxGomaxprocs];  ///< all Ps; the first gomaxprocs are live
 extern int32_t gomaxprocs;
+extern int32_t newprocs;
+extern pMask idlepMask;
+extern pMask timerpMask;
+extern randomOrder stealOrder;
+extern dbgVars debug;
+extern std::atomic<uint32_t> panicking;
 extern int32_t ncpu;
 extern bool mainStarted;
 extern std::vector<g*> allgs;  ///< every g ever created (Go: allgs)
@@ -61,6 +111,7 @@ uint32_t readgstatus(g* gp);
 void casgstatus(g* gp, uint32_t oldval, uint32_t newval);
 void schedule();
 void execute(g* gp, bool inheritTime);
+void dropg();
 g* newproc(struct gofunc* fn);
 g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc);
 void gdestroy(g* gp);
@@ -69,14 +120,83 @@ void Gosched();
 [[noreturn]] void Goexit();
 void goexit1() asm("runtime.goexit1");
 int NumGoroutine();
+int GOMAXPROCS(int n);
+int NumCPU();
 int32_t gcount();
+void main();
+void schedinit();
+void sudogcacheflush(p* pp);
+void gfpurge(p* pp);
+void stopTheWorldWithSema();
+void startTheWorldWithSema();
+bool preemptall();
+void wakeNetPoller(int64_t when);
+[[noreturn]] void rt0_go(int argc, char** argv);
+
+// ---- proc_m.cc ----
+int64_t mReserveID();
+void checkmcount();
+void mcommoninit(m* mp, int64_t id);
+void mPark();
+void mstart0();
+[[gnu::returns_twice]] void mstart1();
+void mstartm0();
+void mexit(bool osStack);
+void newm(void (*fn)(), p* pp, int64_t id);
+void newm1(m* mp);
+void stopm();
+void startm(p* pp, bool spinning, bool lockheld);
+void handoffp(p* pp);
+void wakep();
+void stoplockedm();
+void startlockedm(g* gp);
+void gcstopm();
+p* procresize(int32_t nprocs);
+void acquirep(p* pp);
+void wirep(p* pp);
+p* releasep();
+
+// ---- proc_syscall.cc ----
+[[gnu::noinline]] void entersyscall();
+[[gnu::noinline]] void entersyscallblock();
+[[gnu::noinline]] void exitsyscall();
+void entersyscall_sysmon();
+void entersyscall_gcwait();
+void exitsyscallfast_reacquired();
+void LockOSThread();
+void UnlockOSThread();
+void lockOSThread();
+void unlockOSThread();
+
+// ---- proc_sysmon.cc ----
+void incidlelocked(int32_t v);
+int32_t mcount();
+void checkdead();
+void sysmon();
+uint32_t retake(int64_t now);
+bool preemptone(p* pp);
+void schedtrace(bool detailed);
+
+// ---- proc_runq.cc ----
+void mput(m* mp);
+m* mget();
+void globrunqput(g* gp);
+g* globrunqget(p* pp, int32_t max);
+void pidleput(p* pp);
+p* pidleget();
+p* pidlegetSpinning();
+bool runqempty(p* pp);
 void runqput(p* pp, g* gp, bool next);
 g* runqget(p* pp, bool* inheritTime);
-bool runqempty(p* pp);
-void wakep();
-void acquirep(p* pp);
-p* releasep();
-[[noreturn]] void rt0_go(int argc, char** argv);
+gQueue runqdrain(p* pp);
+uint32_t runqgrab(p* pp, guintptr (&batch)[256], uint32_t batchHead, bool stealRunNextG);
+g* runqsteal(p* pp, p* p2, bool stealRunNextG);
+
+// ---- netpoll.cc ----
+bool netpollinited();
+bool netpollAnyWaiters();
+void netpoll(int64_t delay);
+void netpollBreak();
 
 // ---- runtime1.cc ----
 void goargs(int argc, char** argv);
@@ -84,10 +204,14 @@ extern int32_t traceback_level;  ///< GOTRACEBACK level: 0 none, 1 single/all, 2
 extern bool traceback_all;       ///< GOTRACEBACK=all, system or crash
 extern std::vector<const char*> argslice;  ///< os.Args
 void parsedebugvars();
+bool atoi32(const char* s, int32_t* n);
 
 // ---- os_linux.cc ----
 void osinit();
 struct stack osstack();
+void newosproc(m* mp);
+void minit();
+void unminit();
 [[noreturn]] void exit(int code);
 
 // ---- coro.cc ----
@@ -185,12 +309,16 @@ void semrelease1(uint32_t* addr, bool handoff);
 int64_t nanotime();
 void timeSleep(int64_t ns);
 int64_t checkTimers(p* pp, int64_t now);
+void moveTimers(p* pp, p* src);
+int64_t nobarrierWakeTime(p* pp);
+int64_t timeSleepUntil();
 
 // ---- stack.cc ----
 extern uintptr_t startingStackSize;
 void stackinit();
 struct stack stackalloc(uint32_t n);
 void stackfree(struct stack stk);
+void stackcache_clear(p* c);
 void stackcheck(g* gp);
 bool stackhasguard(uintptr_t lo);
 [[noreturn]] void stackoverflow(g* gp, uintptr_t sp);
@@ -259,6 +387,7 @@ bool notetsleep(note* n, int64_t ns);
 
 // ---- signal_unix.cc ----
 void initsig();
+void unminitSignals();
 void minitSignalStack();
 
 // ---- print (panic.cc): Go's print/println for the runtime ----
@@ -266,6 +395,7 @@ void printstring(const char* s);
 void printint(int64_t v);
 void printuint(uint64_t v);
 void printhex(uint64_t v);
+void printbool(bool v);
 
 
 }  // namespace runtime

@@ -250,9 +250,9 @@ struct g {
     int64_t waitsince;       ///< approx time when the g became blocked
     waitReason waitreason;   ///< if status==Gwaiting
 
-    bool preempt;            ///< preemption signal (no async preemption in gort)
+    bool preempt;            ///< preemption signal: set by sysmon, never acted on (gort has no preemption)
     bool stackguardpage;     ///< gort: a PROT_NONE page lies below the stack (stack.cc)
-    struct m* lockedm;       ///< LockOSThread (issue 5)
+    struct m* lockedm;       ///< the M this g is locked to (LockOSThread), or nullptr
 
     uint64_t parentGoid;     ///< goid of the goroutine that created this one
     uintptr_t gopc;          ///< pc of the go statement that created this goroutine
@@ -282,6 +282,7 @@ struct m {
     struct p* nextp;
     struct p* oldp;     ///< the p that was attached before executing a syscall
     int64_t id;
+    void (*mstartfn)(); ///< run by mstart1 before schedule (sysmon's loop, mspinning)
     int32_t locks;      ///< runtime locks held; schedule() throws if nonzero
     int32_t dying;
     bool spinning;      ///< looking for work
@@ -289,7 +290,12 @@ struct m {
     note park;          ///< where stopm sleeps
     m* alllink;         ///< on allm
     m* schedlink;       ///< on sched.midle
-    g* lockedg;         ///< LockOSThread (issue 5)
+    g* lockedg;         ///< the g locked to this M (LockOSThread), or nullptr
+    uint32_t lockedExt; ///< tracking for external LockOSThread
+    uint32_t lockedInt; ///< tracking for internal lockOSThread
+    uint32_t syscalltick;  ///< the P's syscalltick when this M entered a syscall
+    uint64_t procid;    ///< the thread's kernel id (gettid), for debuggers
+    unsigned long thread;  ///< gort: the pthread_t running this M (0 for m0)
 
     // Fields used by gopark to hand information to park_m on g0.
     bool (*waitunlockf)(g*, void*);
@@ -309,10 +315,16 @@ struct m {
 /// @gosrc{runtime2.go,p}
 struct p {
     int32_t id;
-    uint32_t status;     ///< one of Pidle/Prunning/...
+    std::atomic<uint32_t> status;  ///< one of Pidle/Prunning/...; CASed by exitsyscall and sysmon
     p* link;             ///< on sched.pidle
     uint32_t schedtick;  ///< incremented on every scheduler call
-    uint32_t syscalltick;
+    uint32_t syscalltick;  ///< incremented on every system call
+    struct {             ///< last tick observed by sysmon (Go: sysmontick)
+        uint32_t schedtick;
+        int64_t schedwhen;
+        uint32_t syscalltick;
+        int64_t syscallwhen;
+    } sysmontick;
     struct m* m;         ///< back-link to associated m (nullptr if idle)
 
     // Queue of runnable goroutines. Accessed without lock.
@@ -345,6 +357,9 @@ struct p {
     struct timer** timers;
     int32_t ntimers;
     int32_t captimers;
+    /// when of the first timer on the heap, 0 if none: read without the lock
+    /// by Ms looking for the next wake-up (nobarrierWakeTime).
+    std::atomic<int64_t> timer0When;
 };
 
 /// The scheduler's global state. Go: `type schedt struct`.
@@ -353,16 +368,23 @@ struct schedt {
     std::atomic<uint64_t> goidgen;
     mutex lock;          ///< protects everything below that is not atomic
 
+    /// When the netpoller (gort: the timer sleep, netpoll.cc) was last
+    /// polled; 0 while an M is blocked in it.
+    std::atomic<int64_t> lastpoll;
+    std::atomic<int64_t> pollUntil;  ///< time to which the current poll is sleeping
+
     m* midle;            ///< idle m's waiting for work
     int32_t nmidle;      ///< number of idle m's waiting for work
-    int32_t nmidlelocked;
+    int32_t nmidlelocked;  ///< number of locked m's waiting for work
     int64_t mnext;       ///< number of m's created so far and next M ID
-    int32_t maxmcount;
-    int32_t nmsys;       ///< system m's not counted for deadlock
+    int32_t maxmcount;   ///< maximum number of m's allowed (or die)
+    int32_t nmsys;       ///< number of system m's not counted for deadlock
+    int64_t nmfreed;     ///< cumulative number of freed m's
 
     p* pidle;            ///< idle p's
     std::atomic<int32_t> npidle;
-    std::atomic<int32_t> nmspinning;
+    std::atomic<int32_t> nmspinning;  ///< See "Worker thread parking/unparking" in proc.cc.
+    std::atomic<uint32_t> needspinning;  ///< See "Delicate dance" in proc.cc. Boolean.
 
     // Global runnable queue.
     gQueue runq;
@@ -377,6 +399,18 @@ struct schedt {
     } gFree;
 
     int32_t ngsys;       ///< number of system goroutines
+
+    // Stop-the-world (gort: only GOMAXPROCS stops the world; Go's GC does too).
+    std::atomic<bool> gcwaiting;  ///< gc is waiting to run
+    int32_t stopwait;
+    note stopnote;
+    std::atomic<bool> sysmonwait;
+    note sysmonnote;
+
+    mutex sysmonlock;    ///< held by sysmon while it acts, so nothing changes under it
+
+    int64_t procresizetime;  ///< nanotime() of last change to gomaxprocs
+    int64_t totaltime;       ///< ∫gomaxprocs dt up to procresizetime
 
     // Central cache of sudog structs.
     mutex sudoglock;

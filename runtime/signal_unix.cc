@@ -103,4 +103,15 @@ void minitSignalStack() {
     sigaltstack(&st, nullptr);
 }
 
+/// Undoes minitSignalStack before the thread exits: disables and frees the
+/// signal stack. Runs on: g0, signals blocked. @gosrc{signal_unix.go,unminitSignals}
+void unminitSignals() {
+    stack_t st{};
+    if (sigaltstack(nullptr, &st) != 0 || (st.ss_flags & SS_DISABLE)) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(st.ss_sp, st.ss_size);
+}
+
 }  // namespace runtime

@@ -199,6 +199,19 @@ static void stackcacherelease(p* c) {
     unlock(&stackpool.lock);
 }
 
+/// Returns all of the P's cached stacks to the global pool (the P is being
+/// destroyed). Runs on: g0. @gosrc{stack.go,stackcache_clear}
+void stackcache_clear(p* c) {
+    lock(&stackpool.lock);
+    while (c->stackcache.list != 0) {
+        uintptr_t x = c->stackcache.list;
+        c->stackcache.list = stacklink(x);
+        stackpoolfree(x);
+    }
+    c->stackcache.size = 0;
+    unlock(&stackpool.lock);
+}
+
 /// Allocates an n-byte stack (n must be startingStackSize: gort has one size).
 /// Runs on: g0 (from newproc1), or with a P. @gosrc{stack.go,stackalloc}
 struct stack stackalloc(uint32_t n) {

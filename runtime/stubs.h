@@ -22,6 +22,8 @@
 // the rounding mode changes it for the goroutines that run after it on that M.
 #pragma once
 
+#include <type_traits>
+
 #include "runtime2.h"
 
 namespace runtime {
@@ -146,7 +148,7 @@ __attribute__((always_inline)) inline uintptr_t gosave(gobuf* buf) {
 template <class F>
 inline void systemstack(F&& f) {
     struct closure : funcval {
-        F* f;
+        std::remove_reference_t<F>* f;
         // noexcept: an exception must not unwind from g0 back into the g
         // stack (TLS would still say g0); it ends in std::terminate and
         // panic.cc reports "panic on system stack", as Go does.

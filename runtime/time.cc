@@ -9,6 +9,10 @@
 // netpoll until then). time.Sleep parks the goroutine with a timer whose
 // function readies it.
 //
+// A P's timers run on whichever M holds the P; an M that steals work also
+// runs other Ps' due timers (stealWork), and an M with nothing to do sleeps in
+// netpoll (netpoll.cc) until the earliest timer of all Ps.
+//
 // Differs from Go: gort's timers serve time.Sleep only (no time.Timer or
 // channels of time yet), so a timer is the g's own, set and queued once per
 // sleep; the heap is binary, under the P's timersLock.
@@ -31,6 +35,12 @@ static bool later(const timer* a, const timer* b) {
     return a->when > b->when;
 }
 
+/// Publishes the when of pp's first timer (0: none) for lock-free readers.
+/// pp.timersLock must be held. @gosrc{time.go,updateTimer0When}
+static void updateTimer0When(p* pp) {
+    pp->timer0When.store(pp->ntimers > 0 ? pp->timers[0]->when : 0);
+}
+
 /// Adds t to pp's heap. pp.timersLock must be held. @gosrc{time.go,doaddtimer}
 static void doaddtimer(p* pp, timer* t) {
     if (pp->ntimers == pp->captimers) {
@@ -44,6 +54,7 @@ static void doaddtimer(p* pp, timer* t) {
     pp->timers[pp->ntimers++] = t;
     std::push_heap(pp->timers, pp->timers + pp->ntimers, later);
     t->queued = true;
+    updateTimer0When(pp);
 }
 
 /// goroutineReady is the timer function of time.Sleep: it readies the
@@ -57,9 +68,13 @@ static void goroutineReady(void* arg) {
 /// Runs on: g0. @gosrc{time.go,resetForSleep}
 static bool resetForSleep(g* gp, void*) {
     p* pp = getg()->m->p;
+    int64_t when = gp->timer->when;  // once queued, another M may run it
     lock(&pp->timersLock);
     doaddtimer(pp, gp->timer);
     unlock(&pp->timersLock);
+    // An M may be asleep in netpoll until a later time (or none may be
+    // sleeping there at all): make sure one wakes for this timer.
+    wakeNetPoller(when);
     return true;
 }
 
@@ -94,12 +109,42 @@ int64_t checkTimers(p* pp, int64_t now) {
         std::pop_heap(pp->timers, pp->timers + pp->ntimers, later);
         pp->ntimers--;
         t->queued = false;
+        updateTimer0When(pp);
         unlock(&pp->timersLock);
         t->f(t->arg);  // runtimer: run without the lock (goready takes others)
         lock(&pp->timersLock);
     }
     int64_t next = pp->ntimers > 0 ? pp->timers[0]->when : 0;
     unlock(&pp->timersLock);
+    return next;
+}
+
+/// Moves all timers of src to pp (src is being destroyed by procresize).
+/// Both timersLocks must be held. Runs on: g0. @gosrc{time.go,moveTimers}
+void moveTimers(p* pp, p* src) {
+    for (int32_t i = 0; i < src->ntimers; i++) doaddtimer(pp, src->timers[i]);
+    src->ntimers = 0;
+    updateTimer0When(src);
+}
+
+/// When pp's next timer is due (0: none), read without locks: may be stale,
+/// which costs at worst an early wake-up. Runs on: g0.
+/// @gosrc{proc.go,nobarrierWakeTime}
+int64_t nobarrierWakeTime(p* pp) {
+    return pp->timer0When.load();
+}
+
+/// When the next timer of any P is due (INT64_MAX: none). Runs on: sysmon's
+/// g0. @gosrc{time.go,timeSleepUntil}
+int64_t timeSleepUntil() {
+    int64_t next = INT64_MAX;
+    int32_t np = __atomic_load_n(&gomaxprocs, __ATOMIC_ACQUIRE);
+    for (int32_t i = 0; i < np; i++) {
+        p* pp = __atomic_load_n(&allp[i], __ATOMIC_ACQUIRE);
+        if (pp == nullptr) continue;
+        int64_t w = pp->timer0When.load();
+        if (w != 0 && w < next) next = w;
+    }
     return next;
 }
 

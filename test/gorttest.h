@@ -42,6 +42,21 @@ std::string normalize(const std::string& s);
 /// fatal paths do, and returns its stderr, normalized.
 std::string fatalchild(const char* name, std::vector<std::string> env = {});
 
+/// Sets GOMAXPROCS for one test and restores it after, as Go's tests do with
+/// `defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))`: for tests whose
+/// expectations (run order, unsynchronized counters) hold on one P only.
+struct gomaxprocs {
+    int old;
+    explicit gomaxprocs(int n) : old(runtime::GOMAXPROCS(n)) {}
+    ~gomaxprocs() { runtime::GOMAXPROCS(old); }
+};
+
+/// Parks the calling goroutine forever (Go's `select {}`): a child scenario's
+/// main waits so while another goroutine crashes the process.
+[[noreturn]] inline void parkforever() {
+    runtime::block();
+}
+
 /// Reports whether s begins with prefix.
 inline bool startswith(const std::string& s, const std::string& prefix) {
     return s.compare(0, prefix.size(), prefix) == 0;

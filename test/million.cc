@@ -4,6 +4,7 @@
 // with a guard page costs two. This program parks 1,000,000 goroutines at
 // once, checks that the mapping count stayed under the limit, wakes them all,
 // and checks that every one ran to its end. It prints RSS per goroutine.
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -37,20 +38,27 @@ static void fail(const char* what) {
     gort::Exit(1);
 }
 
+static constexpr long n = 1000000;
+static std::vector<g*> parked(n);
+static std::atomic<long> nparked;
+
+/// gopark's unlockf: runs on g0 once gp is parked, so a goroutine is listed
+/// only when it is really Gwaiting (any P may run it).
+static bool recordparked(g* gp, void*) {
+    parked[nparked.fetch_add(1)] = gp;
+    return true;
+}
+
 void main_main() {
-    constexpr long n = 1000000;
-    std::vector<g*> parked;
-    parked.reserve(n);
-    long finished = 0;
+    std::atomic<long> finished = 0;
     long before = statm_rss();
     for (long i = 0; i < n; i++) {
-        gort::go([&parked, &finished] {
-            parked.push_back(getg());
-            gopark(nullptr, nullptr, waitReasonChanReceive);
+        gort::go([&finished] {
+            gopark(recordparked, nullptr, waitReasonChanReceive);
             finished++;
         });
     }
-    while (long(parked.size()) < n) Gosched();
+    while (nparked.load() < n) Gosched();
     long rss = statm_rss() - before;
     long maps = mappings();
     std::printf("million: %ld goroutines parked, NumGoroutine=%d, %ld B/goroutine, %ld mappings\n",
@@ -63,5 +71,5 @@ void main_main() {
     for (g* gp : parked) goready(gp);
     while (NumGoroutine() > 1) Gosched();
     if (finished != n) fail("not every goroutine finished");
-    std::printf("million: all %ld woke and finished\n", finished);
+    std::printf("million: all %ld woke and finished (GOMAXPROCS=%d)\n", finished.load(), GOMAXPROCS(0));
 }

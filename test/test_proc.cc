@@ -17,6 +17,7 @@ static void waitothers() {
 }
 
 TEST_CASE("go statements run newest first, then FIFO (runnext)", "[proc][order]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     // Go with GOMAXPROCS=1: `go A; go B; go C; Gosched()` runs C, A, B: each
     // new g takes runnext and pushes the previous one to the queue's tail.
     std::string order;
@@ -27,6 +28,7 @@ TEST_CASE("go statements run newest first, then FIFO (runnext)", "[proc][order]"
 }
 
 TEST_CASE("goready puts the readied g in runnext", "[proc][order]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     std::string order;
     std::vector<g*> gs;
     for (char c : {'A', 'B', 'C'}) {
@@ -47,6 +49,7 @@ TEST_CASE("goready puts the readied g in runnext", "[proc][order]") {
 }
 
 TEST_CASE("Gosched round-robins through the global queue", "[proc][order]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     std::string order;
     for (char c : {'1', '2', '3'}) {
         gort::go([&order, c] {
@@ -61,6 +64,7 @@ TEST_CASE("Gosched round-robins through the global queue", "[proc][order]") {
 }
 
 TEST_CASE("100,000 goroutines run to completion", "[proc][many]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     constexpr int n = 100000;
     long sum = 0;
     for (int i = 0; i < n; i++) gort::go([&sum, i] { sum += i; });
@@ -71,6 +75,7 @@ TEST_CASE("100,000 goroutines run to completion", "[proc][many]") {
 }
 
 TEST_CASE("created goroutines get increasing ids and a creator", "[proc]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     uint64_t me = getg()->goid, a = 0, b = 0, parent = 0;
     gort::go([&] { a = getg()->goid; parent = getg()->parentGoid; });
     gort::go([&] { b = getg()->goid; });
@@ -80,6 +85,7 @@ TEST_CASE("created goroutines get increasing ids and a creator", "[proc]") {
 }
 
 TEST_CASE("Goexit runs destructors and ends only its goroutine", "[proc][goexit]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     struct deferred {
         int* n;
         ~deferred() { (*n)++; }
@@ -98,6 +104,7 @@ TEST_CASE("Goexit runs destructors and ends only its goroutine", "[proc][goexit]
 }
 
 TEST_CASE("dead goroutines are reused, stacks and all", "[proc][gfree]") {
+    gorttest::gomaxprocs one(1);  // the order of one P
     g* first = nullptr;
     gort::go([&] { first = getg(); });
     waitothers();
@@ -151,7 +158,7 @@ TEST_CASE("Goexit from main lets the others run, then reports them", "[proc][fat
 
 GORT_CHILD(panic_exception) {
     gort::go([] { throw std::runtime_error("boom"); });
-    Gosched();
+    gorttest::parkforever();
 }
 
 TEST_CASE("an exception escaping a goroutine is an unrecovered panic", "[proc][fatal][panic]") {
@@ -180,7 +187,7 @@ GORT_CHILD(nil_deref) {
         volatile int* p = nullptr;
         *p = 1;
     });
-    Gosched();
+    gorttest::parkforever();
 }
 
 TEST_CASE("a nil dereference is Go's runtime error panic", "[proc][fatal][signal]") {

@@ -62,7 +62,7 @@ __attribute__((noinline)) static int recurse(int n) {
 
 GORT_CHILD(overflow_guarded) {
     gort::go([] { recurse(0); });
-    Gosched();
+    gorttest::parkforever();
 }
 
 TEST_CASE("overflow into the guard page: Go's stack overflow report", "[stack][fatal]") {
@@ -82,14 +82,14 @@ GORT_CHILD(overflow_unguarded_return) {
     // No guard pages: run a little past the bottom (into the unprotected page
     // below the stack), return, and exit: gdestroy finds that page touched.
     gort::go([] { deep(int(startingStackSize / 1024) + 1); });
-    Gosched();
+    gorttest::parkforever();
 }
 
 GORT_CHILD(overflow_unguarded_forever) {
     // No guard pages: an infinite recursion runs down through the stacks
     // below until it faults; SP is below its stack, so it is an overflow.
     gort::go([] { recurse(0); });
-    Gosched();
+    gorttest::parkforever();
 }
 
 TEST_CASE("infinite recursion on an unguarded stack is still Go's stack overflow",
@@ -104,5 +104,5 @@ TEST_CASE("overflow of an unguarded stack: caught when the goroutine exits",
     std::string e = fatalchild("overflow_unguarded_return", {"GORT_STACKGUARDS=0"});
     INFO(e);
     CHECK(startswith(e, overflowheader() + "runtime stack:\n"));
-    CHECK(contains(e, "\ngoroutine 1 [runnable]:\n"));
+    CHECK(contains(e, "\ngoroutine 1 [select (no cases)]:\n"));
 }
