@@ -42,6 +42,8 @@ struct stack osstack() {
     return {lo, lo + size};
 }
 
+static constexpr size_t g0StackSize = 1 << 20;
+
 /// The start routine of an M's thread: the thread's stack becomes the M's g0
 /// stack, then mstart0 schedules. Returns (ending the thread) only when the
 /// M exits (mexit). Runs on: the new thread's own stack.
@@ -56,7 +58,7 @@ static void* mstart(void* arg) {
 
 /// Starts the OS thread of mp. Go clones a thread onto a stack it allocated
 /// (or, with cgo, asks pthread_create); gort always uses pthread_create, so
-/// g0 stacks are ordinary C++ thread stacks of the default size. Signals are
+/// g0 stacks are ordinary C++ thread stacks (of 1 MiB). Signals are
 /// blocked while the thread starts, as Go does, so no handler runs on it
 /// before minit has set up its signal stack. Runs on: g0.
 /// @gosrc{os_linux.go,newosproc} @differs{pthread_create, as Go with cgo}
@@ -64,6 +66,10 @@ void newosproc(m* mp) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    // g0 runs only the runtime (scheduler, tracebacks, systemstack
+    // closures): 1 MiB is ample, and thousands of Ms blocked in system calls
+    // then reserve 1 MiB each rather than the default 8 MiB.
+    pthread_attr_setstacksize(&attr, g0StackSize);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -445,9 +445,10 @@ top:
         goto top;
     }
     // now and pollUntil are saved for work stealing so that the steal
-    // function can avoid reading the clock again.
-    int64_t now = nanotime();
-    int64_t pollUntil = checkTimers(pp, now);
+    // function can avoid reading the clock again (now stays 0 if
+    // checkTimers had no timer to look at).
+    int64_t now = 0;
+    int64_t pollUntil = checkTimers(pp, &now);
 
     // Check the global runnable queue once in a while to ensure fairness.
     // Otherwise two goroutines can completely occupy the local runqueue by
@@ -582,7 +583,7 @@ top:
         if (mp->spinning) throw_("findrunnable: netpoll with spinning");
         int64_t delay = -1;
         if (pollUntil != 0) {
-            now = nanotime();
+            if (now == 0) now = nanotime();
             delay = pollUntil - now;
             if (delay < 0) delay = 0;
         }
@@ -633,7 +634,7 @@ static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* ne
             // are timers to steal do that first.
             if (stealTimersOrRunNextG && timerpMask.read(e.position())) {
                 int64_t before = p2->timer0When.load();
-                int64_t w = checkTimers(p2, now);
+                int64_t w = checkTimers(p2, &now);
                 if (w != 0 && (*pollUntil == 0 || w < *pollUntil)) *pollUntil = w;
                 if (before != 0 && before <= now) {
                     // Running the timers may have made an arbitrary number

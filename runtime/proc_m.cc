@@ -95,7 +95,10 @@ void mstart0() {
 /// BP), sets up the thread, runs m.mstartfn, then schedules. Returns only
 /// through gogo(&g0.sched) from gdestroy. Runs on: g0.
 /// @gosrc{proc.go,mstart1}
-void mstart1() {
+/// noipa: the compiler must not conclude from schedule() that mstart1 never
+/// returns, or it would drop mstart0's mexit call that gdestroy's gogo
+/// returns to.
+[[gnu::noipa]] void mstart1() {
     g* gp = getg();
     if (gp != gp->m->g0) throw_("bad runtime·mstart");
     // Set up m.g0.sched as a label returning to just after the mstart1 call in
@@ -301,8 +304,20 @@ void handoffp(p* pp) {
 
 /// Tries to add one more P to execute G's. Called when a G is made runnable
 /// (newproc, ready). Must be called with a P. Runs on: g0 or g.
-/// @gosrc{proc.go,wakep}
+/// @gosrc{proc.go,wakep} @differs{returns at once, without sched.lock, when no P is idle (see the body)}
 void wakep() {
+    // gort: no idle P, nothing to start. Go 1.22 finds that out under
+    // sched.lock (pidlegetSpinning) and sets needspinning there; gort sets
+    // it without the lock — the CAS, lock and decrement cost a ready() 18 ns,
+    // 13% of a channel round trip. The window this opens: an M that read
+    // needspinning == 0 under sched.lock and is about to idle its P misses
+    // this request; the readied g then waits for its own P (or the next
+    // spinning M), Go 1.20's behaviour, never lost.
+    if (sched.npidle.load(std::memory_order_relaxed) == 0) {
+        if (sched.needspinning.load(std::memory_order_relaxed) == 0)
+            sched.needspinning.store(1, std::memory_order_release);
+        return;
+    }
     // Be conservative about spinning threads, only start one if none exist
     // already.
     int32_t zero = 0;

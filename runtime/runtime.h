@@ -139,7 +139,7 @@ void checkmcount();
 void mcommoninit(m* mp, int64_t id);
 void mPark();
 void mstart0();
-[[gnu::returns_twice]] void mstart1();
+[[gnu::returns_twice, gnu::noipa]] void mstart1();
 void mstartm0();
 void mexit(bool osStack);
 void newm(void (*fn)(), p* pp, int64_t id);
@@ -308,7 +308,7 @@ void semrelease1(uint32_t* addr, bool handoff);
 // ---- time.cc ----
 int64_t nanotime();
 void timeSleep(int64_t ns);
-int64_t checkTimers(p* pp, int64_t now);
+int64_t checkTimers(p* pp, int64_t* now);
 void moveTimers(p* pp, p* src);
 int64_t nobarrierWakeTime(p* pp);
 int64_t timeSleepUntil();

@@ -96,13 +96,15 @@ void timeSleep(int64_t ns) {
 }
 
 /// Runs pp's timers that are due. Returns when the next one is due (0 if
-/// none is pending). now 0 means "read the clock".
+/// none is pending). *now 0 means "not read yet": checkTimers reads the clock
+/// only if pp has timers, and leaves the reading in *now for the caller.
 /// Runs on: g0 (findRunnable). @gosrc{proc.go,checkTimers}
-int64_t checkTimers(p* pp, int64_t now) {
+int64_t checkTimers(p* pp, int64_t* nowp) {
     // If there are no timers to adjust, and the first timer on the heap is
     // not yet ready to run, then there is nothing to do.
     if (__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED) == 0) return 0;
-    if (now == 0) now = nanotime();
+    if (*nowp == 0) *nowp = nanotime();
+    int64_t now = *nowp;
     lock(&pp->timersLock);
     while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
         timer* t = pp->timers[0];

@@ -1,0 +1,368 @@
+// test_mp.cc — many Ms and Ps: GOMAXPROCS, goroutines moving between OS
+// threads, stealing, system calls, sysmon, LockOSThread, schedtrace, and
+// deadlock detection with Ms in system calls.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "chan.h"
+#include "gorttest.h"
+#include "sync.h"
+#include "gosyscall.h"
+
+using namespace runtime;
+using namespace std::chrono_literals;
+using gorttest::contains;
+using gorttest::fatalchild;
+using gorttest::runchild;
+using gorttest::startswith;
+
+extern "C" long sentinel_call(void (*fn)(), long base);
+
+namespace {
+
+long threadid() {  // the kernel thread id (gettid)
+    return long(::syscall(SYS_gettid));
+}
+
+/// Waits (yielding) until only `base` goroutines are left.
+void waitfor(int base) {
+    int64_t deadline = nanotime() + 20'000'000'000;
+    while (NumGoroutine() > base && nanotime() < deadline) Gosched();
+    REQUIRE(NumGoroutine() == base);
+}
+
+/// Checks that the running goroutine is who it thinks it is, on the thread
+/// it is really on: getg, m.curg and the M's thread id agree.
+bool selfconsistent(g* me) {
+    g* gp = getg();
+    return gp == me && gp->m->curg == me && gp->m->procid == uint64_t(threadid()) &&
+           gp->m->p != nullptr && gp->m->p->m == gp->m;
+}
+
+}  // namespace
+
+TEST_CASE("GOMAXPROCS reports and changes the number of Ps", "[mp]") {
+    int n = GOMAXPROCS(0);
+    CHECK(n >= 1);
+    CHECK(GOMAXPROCS(-1) == n);  // n < 1 does not change it
+    {
+        gorttest::gomaxprocs three(3);
+        CHECK(GOMAXPROCS(0) == 3);
+        for (int i = 0; i < 3; i++) CHECK(allp[i]->status.load() != Pdead);
+        GOMAXPROCS(2);
+        CHECK(allp[2]->status.load() == Pdead);
+    }
+    CHECK(GOMAXPROCS(0) == n);
+}
+
+GORT_CHILD(print_gomaxprocs) {
+    std::printf("%d %d\n", GOMAXPROCS(0), NumCPU());
+}
+
+TEST_CASE("GOMAXPROCS from the environment: Go's parsing, bad values ignored", "[mp][env]") {
+    auto r = runchild("print_gomaxprocs", {"GOMAXPROCS=3"});
+    CHECK(r.out.substr(0, 2) == "3 ");
+    std::string dflt = std::to_string(NumCPU()) + " ";
+    for (const char* bad : {"GOMAXPROCS=0", "GOMAXPROCS=-2", "GOMAXPROCS=two", "GOMAXPROCS=",
+                            "GOMAXPROCS=99999999999"}) {
+        r = runchild("print_gomaxprocs", {bad});
+        INFO(bad);
+        CHECK(startswith(r.out, dflt));
+    }
+}
+
+// Go: TestGoroutineParallelism's idea: with 2 Ps, a goroutine resumes on any
+// M. After each resumption the goroutine must find itself through TLS (getg)
+// on the thread it is on now, with its callee-saved registers intact.
+TEST_CASE("a goroutine that parks on one M and resumes on another finds itself", "[mp][abi]") {
+    gorttest::gomaxprocs two(2);
+    std::atomic<bool> stop{false};
+    for (int i = 0; i < 2; i++)
+        gort::go([&] {
+            while (!stop.load()) Gosched();  // keeps both Ps busy and stealing
+        });
+    long bad = 0, moves = 0, inconsistent = 0;
+    std::atomic<bool> done{false};
+    gort::go([&] {
+        g* me = getg();
+        long tid = threadid();
+        for (int i = 0; i < 20000 && moves < 50; i++) {
+            bad |= sentinel_call(+[] { Gosched(); }, 0x100 * (i % 7));
+            if (!selfconsistent(me)) inconsistent++;
+            if (threadid() != tid) moves++, tid = threadid();
+        }
+        done = true;
+    });
+    while (!done.load()) Gosched();
+    stop = true;
+    waitfor(1);
+    CHECK(bad == 0);
+    CHECK(inconsistent == 0);
+    CHECK(moves > 0);  // it did run on more than one thread
+}
+
+// Deterministic migration: the goroutine's P is retaken while it sleeps in a
+// system call, so exitsyscall finds no P (both are busy), queues it and parks
+// its M (exitsyscall0): another M runs it on.
+TEST_CASE("exitsyscall0: a goroutine whose P was retaken resumes on another M", "[mp][syscall]") {
+    gorttest::gomaxprocs two(2);
+    std::atomic<bool> stop{false}, done{false};
+    long before = 0, after = 0, bad = -1;
+    bool consistent = false;
+    gort::go([&] {
+        while (!stop.load()) Gosched();
+    });
+    gort::go([&] {
+        g* me = getg();
+        before = threadid();
+        bad = sentinel_call(+[] { gort::syscall::Nanosleep(50'000'000); }, 0x900);
+        after = threadid();
+        consistent = selfconsistent(me);
+        done = true;
+    });
+    while (!done.load()) Gosched();  // main and the spinner keep both Ps busy
+    stop = true;
+    waitfor(1);
+    CHECK(bad == 0);
+    CHECK(consistent);
+    CHECK(before != after);
+}
+
+TEST_CASE("a blocking system call lets its P run other goroutines", "[mp][syscall]") {
+    gorttest::gomaxprocs one(1);
+    std::atomic<long> ticks{0};
+    std::atomic<bool> sleeping{false}, done{false};
+    gort::go([&] {
+        sleeping = true;
+        gort::syscall::Nanosleep(100'000'000);
+        done = true;
+    });
+    while (!sleeping.load()) Gosched();
+    long during = 0;
+    while (!done.load()) {
+        ticks++;
+        Gosched();
+    }
+    during = ticks.load();
+    CHECK(during > 100);  // main ran while the only P's first goroutine slept
+    waitfor(1);
+}
+
+TEST_CASE("thousands of goroutines in blocking system calls at once", "[mp][syscall][many]") {
+    constexpr int n = 2000;
+    std::atomic<int> finished{0};
+    int64_t start = nanotime();
+    for (int i = 0; i < n; i++)
+        gort::go([&] {
+            gort::syscall::Nanosleep(200'000'000);
+            finished++;
+        });
+    waitfor(1);
+    int64_t took = nanotime() - start;
+    CHECK(finished.load() == n);
+    // All slept at once: far less than n × 200 ms (each needed an M of its own).
+    CHECK(took < int64_t(20) * 1'000'000'000);
+    INFO("threads: " << mcount());
+    CHECK(mcount() > 100);
+}
+
+TEST_CASE("Gosched storms while Ps steal: every goroutine runs all its rounds", "[mp][steal]") {
+    gorttest::gomaxprocs four(4);  // more Ps than cores
+    constexpr int n = 200, rounds = 2000;
+    std::atomic<long> total{0};
+    for (int i = 0; i < n; i++)
+        gort::go([&] {
+            for (int r = 0; r < rounds; r++) {
+                total++;
+                Gosched();
+            }
+        });
+    waitfor(1);
+    CHECK(total.load() == long(n) * rounds);
+}
+
+TEST_CASE("runqsteal takes half of a victim's queue, runnext last", "[mp][steal]") {
+    gorttest::gomaxprocs two(2);
+    p* victim = new p{};
+    p* thief = new p{};
+    std::vector<g> gs(9);
+    for (int i = 0; i < 8; i++) {
+        victim->runq[i].set(&gs[i]);
+    }
+    victim->runqtail = 8;
+    victim->runnext.set(&gs[8]);
+    victim->status = Prunning;
+    g* got = runqsteal(thief, victim, false);
+    CHECK(got == &gs[3]);  // half (4) moved, the last returned to run
+    CHECK(thief->runqtail - thief->runqhead == 3);
+    CHECK(victim->runqtail - victim->runqhead == 4);
+    victim->runqhead = victim->runqtail;  // empty the ring: runnext is left
+    victim->status = Pidle;               // (no 3 µs back-off for a running P)
+    CHECK(runqsteal(thief, victim, false) == nullptr);
+    CHECK(runqsteal(thief, victim, true) == &gs[8]);
+    CHECK(victim->runnext.v == 0);
+    delete victim;
+    delete thief;
+}
+
+TEST_CASE("10^6 messages through fan-out/fan-in pipelines, none lost or duplicated", "[mp][chan]") {
+    for (int procs : {2, 4}) {
+        gorttest::gomaxprocs set(procs);
+        constexpr int senders = 8, workers = 8, per = 125000;
+        auto src = gort::make_chan<long>(16);
+        auto dst = gort::make_chan<long>();
+        gort::sync::WaitGroup swg, wwg;
+        swg.Add(senders);
+        wwg.Add(workers);
+        for (int s = 0; s < senders; s++)
+            gort::go([=, &swg] {
+                for (long i = 0; i < per; i++) src.send(long(s) * per + i);
+                swg.Done();
+            });
+        for (int w = 0; w < workers; w++)
+            gort::go([=, &wwg] {
+                for (long v : src) dst.send(v);
+                wwg.Done();
+            });
+        gort::go([=, &swg, &wwg] {
+            swg.Wait();
+            src.close();
+            wwg.Wait();
+            dst.close();
+        });
+        std::vector<uint8_t> seen(size_t(senders) * per);
+        long count = 0, dup = 0;
+        for (long v : dst) {
+            if (seen[size_t(v)]++) dup++;
+            count++;
+        }
+        INFO("GOMAXPROCS=" << procs);
+        CHECK(count == long(senders) * per);
+        CHECK(dup == 0);
+        waitfor(1);
+    }
+}
+
+TEST_CASE("LockOSThread: the goroutine runs only on its thread, which runs no other", "[mp][lock]") {
+    gorttest::gomaxprocs two(2);
+    std::atomic<bool> stop{false};
+    std::atomic<long> lockedtid{0}, intruders{0};
+    long moved = 0;
+    for (int i = 0; i < 4; i++)
+        gort::go([&] {
+            while (!stop.load()) {
+                if (threadid() == lockedtid.load()) intruders++;
+                Gosched();
+            }
+        });
+    std::atomic<bool> done{false};
+    bool wired = false, unwired = false;
+    gort::go([&] {
+        LockOSThread();
+        lockedtid = threadid();
+        for (int i = 0; i < 2000; i++) {
+            Gosched();
+            if (threadid() != lockedtid.load()) moved++;
+            if (i % 100 == 0) gort::time::Sleep(1ms);  // parked, then readied by a timer
+        }
+        wired = getg()->lockedm == getg()->m && getg()->m->lockedg == getg();
+        lockedtid = 0;  // from here on, other goroutines may run on that thread
+        UnlockOSThread();
+        unwired = getg()->lockedm == nullptr;
+        done = true;
+    });
+    while (!done.load()) Gosched();
+    stop = true;
+    waitfor(1);
+    CHECK(moved == 0);
+    CHECK(intruders.load() == 0);
+    CHECK(wired);
+    CHECK(unwired);
+}
+
+TEST_CASE("a goroutine that exits locked takes its thread with it", "[mp][lock]") {
+    gorttest::gomaxprocs two(2);
+    std::atomic<long> tid{0};
+    std::atomic<bool> done{false};
+    // m0 cannot exit (it would end the process): Go wedges it instead. Keep
+    // the exiting goroutine off m0 by holding it ourselves.
+    LockOSThread();
+    gort::go([&] {
+        LockOSThread();
+        tid = threadid();
+        done = true;
+    });  // exits locked: Go ends the thread (mexit)
+    while (!done.load()) Gosched();
+    waitfor(1);
+    int64_t deadline = nanotime() + 2'000'000'000;
+    auto alive = [&] { return ::syscall(SYS_tgkill, getpid(), tid.load(), 0) == 0; };
+    while (alive() && nanotime() < deadline) Gosched();
+    CHECK(!alive());
+    CHECK(tid.load() != threadid());
+    UnlockOSThread();
+}
+
+GORT_CHILD(schedtrace) {
+    gort::time::Sleep(250ms);
+}
+
+TEST_CASE("GODEBUG=schedtrace prints Go's SCHED lines; scheddetail lists P, M and G", "[mp][debug]") {
+    auto r = runchild("schedtrace", {"GODEBUG=schedtrace=50", "GOMAXPROCS=2"});
+    CHECK(r.status == 0);
+    INFO(r.err);
+    CHECK(startswith(r.err, "SCHED 0ms: gomaxprocs=2 idleprocs="));
+    CHECK(contains(r.err, " threads="));
+    CHECK(contains(r.err, " spinningthreads="));
+    CHECK(contains(r.err, " needspinning="));
+    CHECK(contains(r.err, " idlethreads="));
+    CHECK(contains(r.err, " runqueue=0 ["));
+    r = runchild("schedtrace", {"GODEBUG=foo=1,schedtrace=100,scheddetail=1", "GOMAXPROCS=1"});
+    INFO(r.err);
+    CHECK(contains(r.err, " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait="));
+    CHECK(contains(r.err, "\n  P0: status="));
+    CHECK(contains(r.err, " schedtick="));
+    CHECK(contains(r.err, "\n  M0: p="));
+    CHECK(contains(r.err, " mallocing=0 throwing=0 preemptoff= locks="));
+    CHECK(contains(r.err, "\n  G1: status=4(sleep) m=nil lockedm=nil\n"));
+    r = runchild("schedtrace", {"GODEBUG=schedtrace=x"});  // not a number: ignored
+    CHECK(r.err.empty());
+}
+
+GORT_CHILD(deadlock_after_syscall) {
+    auto c = gort::make_chan<int>();
+    gort::go([c] {
+        gort::syscall::Nanosleep(100'000'000);  // not a deadlock while in here
+        c.recv();
+    });
+    c.recv();
+}
+
+TEST_CASE("checkdead counts Ms in system calls as running", "[mp][fatal]") {
+    int64_t start = nanotime();
+    std::string e = fatalchild("deadlock_after_syscall", {"GOMAXPROCS=4"});
+    INFO(e);
+    CHECK(nanotime() - start >= 100'000'000);
+    CHECK(startswith(e, "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n"));
+    CHECK(contains(e, "\ngoroutine 2 [chan receive]:\n"));
+}
+
+GORT_CHILD(panic_on_other_m) {
+    for (int i = 0; i < 4; i++)
+        gort::go([] {
+            for (;;) Gosched();  // other Ms keep running while it dies
+        });
+    gort::go([] { throw std::runtime_error("boom on another M"); });
+    gorttest::parkforever();
+}
+
+TEST_CASE("a panic while other Ms run is reported once, exit 2", "[mp][fatal]") {
+    std::string e = fatalchild("panic_on_other_m", {"GOMAXPROCS=2"});
+    INFO(e);
+    CHECK(startswith(e, "panic: boom on another M\n\ngoroutine 6 [running]:\n"));
+    CHECK(e.find("panic: ", 1) == std::string::npos);
+}
