@@ -97,6 +97,9 @@ static void player(int me, const char* name, gort::chan<std::unique_ptr<Ball>> i
 }
 
 void main_main() {
+    // One P, as in the chapter (and BenchmarkChanPingPong): the two players
+    // take turns on one M, so the states printed below are always the same.
+    GOMAXPROCS(1);
     maing = getg();
     auto ping = gort::make_chan<std::unique_ptr<Ball>>();      // to ping: unbuffered
     auto pong = gort::make_chan<std::unique_ptr<Ball>>();      // to pong: unbuffered

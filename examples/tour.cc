@@ -91,6 +91,10 @@ static void workerfn() {
 }
 
 void main_main() {
+    // The tour follows one P, as the chapter does: with more, the worker
+    // could run on another M at the same time as main, and the steps below
+    // would interleave differently on every run.
+    GOMAXPROCS(1);
     maing = getg();
     std::printf("gort tour: one goroutine switch, step by step (chapter 1.2)\n");
     step(1, "main_main runs as goroutine 1 on the thread's M (m0)");

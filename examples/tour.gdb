@@ -9,6 +9,8 @@ set pagination off
 set confirm off
 set print pretty off
 set language c++
+# One P from the start (the tour also asks for it): no second M spins up.
+set environment GOMAXPROCS 1
 
 echo \n== 1. Stop in park_m: the worker has just called gopark → mcall(park_m).\n
 break runtime::park_m

@@ -90,8 +90,9 @@ void Gosched() {
 /// Puts the current goroutine into a waiting state and calls unlockf(gp, lock)
 /// on g0. If unlockf returns false, the goroutine is resumed at once.
 /// The goroutine becomes runnable again when someone calls goready(gp).
-/// Runs on: g. @gosrc{proc.go,gopark} @chapter{mcall-blocking}
-void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
+/// Never inlined, so that every parked goroutine's traceback shows
+/// runtime::gopark on top, as Go's show runtime.gopark. Runs on: g. @gosrc{proc.go,gopark} @chapter{mcall-blocking}
+[[gnu::noinline]] void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
     m* mp = getg()->m;
     g* gp = mp->curg;
     uint32_t status = readgstatus(gp);

@@ -1035,7 +1035,7 @@ TEST_CASE("WaitGroup.Wait waits for 100 goroutines and returns at once on a zero
     const int base = NumGoroutine();
     gort::sync::WaitGroup wg;
     wg.Wait();  // counter 0: no wait (a deadlock here would be fatal)
-    int finished = 0;
+    std::atomic<int> finished = 0;
     wg.Add(100);
     for (int i = 0; i < 100; i++) {
         gort::go([&, i] {
