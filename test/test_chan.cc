@@ -308,7 +308,7 @@ TEST_CASE("TestSelfSelect", "[chan]") {
         gort::sync::WaitGroup wg;
         wg.Add(2);
         auto c = gort::make_chan<int>(chanCap);
-        int selfReceives = 0, iterations = 0;
+        std::atomic<int> selfReceives = 0, iterations = 0;
         for (int p = 0; p < 2; p++) {
             gort::go([&, c, p] {
                 for (int i = 0; i < 1000; i++) {
@@ -632,7 +632,7 @@ TEST_CASE("close wakes every blocked receiver with the zero value", "[chan][clos
     for (int chanCap : {0, 3}) {
         INFO("chanCap=" << chanCap);
         auto c = gort::make_chan<std::string>(chanCap);
-        int woken = 0, bad = 0;
+        std::atomic<int> woken = 0, bad = 0;
         for (int i = 0; i < 5; i++) {
             gort::go([c, &woken, &bad] {
                 auto [v, ok] = c.recv2();
@@ -1077,7 +1077,8 @@ TEST_CASE("TestOnce", "[chan][sync]") {
 TEST_CASE("Once: f runs once for 100 racing goroutines and all wait for it", "[chan][sync]") {
     const int base = NumGoroutine();
     gort::sync::Once once;
-    int calls = 0, sawUnfinished = 0;
+    int calls = 0;  // inside Once.Do: ordered by it
+    std::atomic<int> sawUnfinished = 0;
     bool finished = false;
     gort::sync::WaitGroup wg;
     wg.Add(100);
