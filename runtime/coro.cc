@@ -20,9 +20,12 @@
 //    coroutine still exits through coroexit, so the goroutine blocked in c is
 //    released instead of stranded in [coroutine]. Any other exception escaping f
 //    is an unrecovered panic (iter.Pull catches and forwards them itself).
-//  * go1.23 also checks OS-thread locking in coroswitch_m ("coro: OS thread
-//    locking must match locking at coroutine creation"). gort has one M until
-//    issue 5; with LockOSThread there, the check comes with it.
+//  * go1.23's OS-thread locking rules are taken too: newcoro records the
+//    creator's M and lock counts if it is locked; coroswitch_m throws "coro:
+//    OS thread locking must match locking at coroutine creation" if a switch
+//    happens on another M or with other counts, and hands the lock (lockedg /
+//    lockedm) to the goroutine it switches to. And go1.23's "coroswitch of a
+//    goroutine to itself" check.
 #include <new>
 
 #include "runtime.h"
@@ -41,10 +44,18 @@ coro* newcoro(corofunc* f) {
     c->f = f;
     uintptr_t pc = getcallerpc();
     g* gp = getg();
+    m* mp = gp->m;
     systemstack([&] {
         plainfunc start(corostartfn);
         gp = newproc1(&start, gp, pc);
     });
+    // go1.23: scribble down locked thread state if needed and/or donate
+    // thread-lock state to the new goroutine.
+    if (mp->lockedExt + mp->lockedInt != 0) {
+        c->mp = mp;
+        c->lockedExt = mp->lockedExt;
+        c->lockedInt = mp->lockedInt;
+    }
     gp->coroarg = c;
     gp->waitreason = waitReasonCoroutine;
     casgstatus(gp, Grunnable, Gwaiting);
@@ -125,6 +136,33 @@ static void coroswitch_m(g* gp) {
     gp->coroexit = false;
     m* mp = gp->m;
 
+    // go1.23: track and validate thread-lock interactions. When a coro
+    // goroutine is switched to, the same thread must be used, and the locked
+    // state must match with the thread-lock state of the goroutine which
+    // called newcoro.
+    bool locked = gp->lockedm != nullptr;
+    if (c->mp != nullptr || locked) {
+        if (mp != c->mp || mp->lockedInt != c->lockedInt || mp->lockedExt != c->lockedExt) {
+            printstring("coro: got thread ");
+            printhex(uintptr_t(mp));
+            printstring(", want ");
+            printhex(uintptr_t(c->mp));
+            printstring("\ncoro: got lock internal ");
+            printuint(mp->lockedInt);
+            printstring(", want ");
+            printuint(c->lockedInt);
+            printstring("\ncoro: got lock external ");
+            printuint(mp->lockedExt);
+            printstring(", want ");
+            printuint(c->lockedExt);
+            printstring("\n");
+            throw_("coro: OS thread locking must match locking at coroutine creation");
+        }
+    }
+    // Detach the goroutine from the thread; we'll attach to the goroutine
+    // we're switching to before returning (gdestroy then leaves the M alone).
+    if (locked) gp->lockedm = nullptr;
+
     if (exit) {
         gdestroy(gp);
         gp = nullptr;
@@ -146,7 +184,7 @@ static void coroswitch_m(g* gp) {
     for (;;) {
         // A plain (racy) load: if it is stale, the cas below fails and we
         // loop; the cas also makes the next load see the current value.
-        guintptr next = c->gp;
+        guintptr next{__atomic_load_n(&c->gp.v, __ATOMIC_RELAXED)};
         if (next.ptr() == nullptr) throw_("coroswitch on exited coro");
         guintptr self;
         self.set(gp);
@@ -156,6 +194,11 @@ static void coroswitch_m(g* gp) {
         }
     }
 
+    // go1.23: check if we're switching to ourselves. This case is able to
+    // break our thread-lock invariants and an unbuffered channel
+    // implementation of coroswitch would deadlock.
+    if (gnext == gp) throw_("coroswitch of a goroutine to itself");
+
     // Start running next, without heavy scheduling machinery. Set mp.curg and
     // gnext.m and then update scheduling state directly if possible.
     mp->curg = gnext;
@@ -164,6 +207,12 @@ static void coroswitch_m(g* gp) {
         // The CAS failed: casgstatus reports the bad status.
         casgstatus(gnext, Gwaiting, Grunnable);
         casgstatus(gnext, Grunnable, Grunning);
+    }
+
+    // Donate locked state.
+    if (locked) {
+        mp->lockedg = gnext;
+        gnext->lockedm = mp;
     }
 
     // Switch to gnext. Does not return.

@@ -234,6 +234,10 @@ struct corofunc {
 struct coro {
     guintptr gp;
     corofunc* f;
+    // State for validating thread-lock interactions (go1.23).
+    m* mp;               ///< the creator's M, if it was locked to it
+    uint32_t lockedExt;  ///< mp's external LockOSThread counter at coro creation time
+    uint32_t lockedInt;  ///< mp's internal lockOSThread counter at coro creation time
 };
 
 coro* newcoro(corofunc* f);

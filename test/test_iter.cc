@@ -1,5 +1,6 @@
 // test_iter.cc — iter.Pull and iter.Pull2, ported from Go 1.23's
 // src/iter/pull_test.go (same test names), plus coro.cc's own checks.
+#include <atomic>
 #include <string>
 
 #include "gorttest.h"
@@ -449,4 +450,67 @@ TEST_CASE("an uncaught iter.Pull misuse is Go's panic message", "[iter][fatal]")
     std::string e = fatalchild("pull_misuse_uncaught");
     INFO(e);
     CHECK(startswith(e, "panic: iter.Pull: next called again before yield\n\ngoroutine 1 [running]:\n"));
+}
+
+// Go 1.23's coro lock rules (runtime/coro_test.go, TestCoroLockOSThread*):
+// a Pull made on a locked goroutine runs its sequence on that same thread,
+// and the lock is handed to the coroutine's goroutine and back.
+TEST_CASE("TestCoroLockOSThreadIterLock: a locked caller's sequence runs on its thread", "[iter][coro][lock]") {
+    LockOSThread();
+    m* mine = getg()->m;
+    bool sameM = true, locked = true;
+    iter::Seq<int> seq = [&](const std::function<bool(int)>& yield) {
+        for (int i = 0; i < 5; i++) {
+            sameM &= getg()->m == mine;
+            locked &= getg()->lockedm == mine && mine->lockedg == getg();
+            if (!yield(i)) return;
+        }
+    };
+    auto [next, stop] = iter::Pull(seq);
+    int sum = 0;
+    for (;;) {
+        auto [v, ok] = next();
+        if (!ok) break;
+        sum += v;
+        Gosched();  // a locked g comes back to its own M
+    }
+    CHECK(sum == 10);
+    CHECK(sameM);
+    CHECK(locked);
+    CHECK(getg()->lockedm == mine);  // the lock came back with the last switch
+    UnlockOSThread();
+    CHECK(getg()->lockedm == nullptr);
+}
+
+GORT_CHILD(coro_lock_mismatch) {
+    LockOSThread();
+    auto [next, stop] = iter::Pull(count(3));
+    UnlockOSThread();
+    next();  // locking no longer matches newcoro's
+}
+
+TEST_CASE("TestCoroLockOSThreadIterLockMismatch: Go's throw", "[iter][coro][lock][fatal]") {
+    std::string e = fatalchild("coro_lock_mismatch");
+    INFO(e);
+    CHECK(gorttest::contains(e, "coro: got lock external 0, want 1\n"
+                                "fatal error: coro: OS thread locking must match locking at coroutine creation\n"));
+}
+
+TEST_CASE("Pull's next from goroutines that move between Ms", "[iter][coro][mp]") {
+    gorttest::gomaxprocs two(2);
+    std::atomic<bool> stop{false};
+    gort::go([&] {
+        while (!stop.load()) Gosched();
+    });
+    auto [next, stopPull] = iter::Pull(count(1 << 30));
+    int want = 0, bad = 0;
+    for (; want < 20000; want++) {
+        auto [v, ok] = next();
+        if (!ok || v != want) bad++;
+        if (want % 16 == 0) Gosched();  // may resume on the other M
+    }
+    stopPull();
+    stop = true;
+    CHECK(bad == 0);
+    while (NumGoroutine() > 1) Gosched();
 }
