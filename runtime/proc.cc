@@ -313,6 +313,7 @@ static void badcasgstatus(g*, uint32_t oldval, uint32_t newval, uint32_t old) {
     gp->sched.pc = getcallerpc();
     gp->sched.sp = getcallersp();
     gp->sched.bp = *reinterpret_cast<uintptr_t*>(__builtin_frame_address(0));
+    racemstart(gp);
     minitSignalStack();
     if (gp->m == &m0) initsig();  // mstartm0
     schedule();
@@ -358,6 +359,7 @@ void execute(g* gp, bool inheritTime) {
     gp->preempt = false;
     gp->stackguard0 = gp->stack.lo + stackGuard;
     if (!inheritTime) mp->p->schedtick++;
+    racegogo(gp);
     gogo(&gp->sched);
 }
 
@@ -520,6 +522,7 @@ void gdestroy(g* gp) {
     gp->waitreason = waitReasonZero;
     gp->param = nullptr;
     gp->coroarg = nullptr;
+    racegoend(gp);
     dropg();
     gfput(pp, gp);
 }
