@@ -46,4 +46,8 @@ bt 3
 echo -- mcall's argument (DI) is the function to run on g0:\n
 info symbol $rdi
 delete
+# Stop at the process's exit rather than run into it: with sysmon's thread
+# ending at the same moment, gdb can lose the race to read registers.
+break runtime::exit
 continue
+kill

@@ -216,6 +216,7 @@ static void coroswitch_m(g* gp) {
     }
 
     // Switch to gnext. Does not return.
+    racegogo(gnext);
     gogo(&gnext->sched);
 }
 

@@ -415,6 +415,7 @@ void execute(g* gp, bool inheritTime) {
     gp->preempt = false;
     gp->stackguard0 = gp->stack.lo + stackGuard;
     if (!inheritTime) mp->p->schedtick++;
+    racegogo(gp);
     gogo(&gp->sched);
 }
 
@@ -846,6 +847,7 @@ void gdestroy(g* gp) {
     gp->waitreason = waitReasonZero;
     gp->param = nullptr;
     gp->coroarg = nullptr;
+    racegoend(gp);
     dropg();
     if (mp->lockedInt != 0) {
         printstring("invalid m->lockedInt = ");

@@ -110,6 +110,7 @@ void mstart0() {
     gp->sched.pc = getcallerpc();
     gp->sched.sp = getcallersp();
     gp->sched.bp = *reinterpret_cast<uintptr_t*>(__builtin_frame_address(0));
+    racemstart(gp);  // TSan: this thread's own fiber is g0's (race.h)
     minit();
     // Install signal handlers; after minit so that minit can prepare the
     // thread to be able to handle the signals.

@@ -4,8 +4,9 @@
 // https://github.com/golang/go/blob/go1.22.0/src/runtime/runtime2.go
 //
 // The field names, their order and their meaning follow runtime2.go. Fields that
-// only exist for machinery gort does not have (GC, race detector, cgo, profiling)
-// are left out; a few gort-only fields are marked "gort:".
+// only exist for machinery gort does not have (GC, cgo, profiling) are left
+// out; g.racectx, the race detector's, serves the TSan build (race.h). A few
+// gort-only fields are marked "gort:".
 //
 // The assembly in arch/amd64/asm_amd64.S reaches into gobuf, g and m through
 // symbolic offsets (gobuf_sp, g_sched, m_g0, ...) in go_asm.h, which the build
@@ -271,6 +272,8 @@ struct g {
     uintptr_t sigcode0;
     uintptr_t sigcode1;
     uintptr_t sigpc;
+
+    void* racectx;           ///< TSan fiber while the g is alive and has run (race.h); else nullptr
 };
 
 /// A machine: an OS thread. Go: `type m struct` (runtime2.go).

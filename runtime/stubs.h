@@ -24,6 +24,7 @@
 
 #include <type_traits>
 
+#include "race.h"
 #include "runtime2.h"
 
 namespace runtime {
@@ -63,7 +64,8 @@ inline void setg(g* gp) {
 extern "C" {
 /// Restores the context in buf and jumps to buf->pc: the second half of every
 /// switch (setjmp's longjmp). Sets g = buf->g, SP, BP, AX = buf->ret,
-/// DX = DI = buf->ctxt, then clears buf. Never returns.
+/// DX = DI = buf->ctxt, then clears buf. Never returns. A C++ caller that
+/// changes g switches TSan's fiber first: racegogo(gp) (race.h).
 /// Runs on: g0 (called from execute), or any stack for gosave round trips.
 /// @gosrc{asm_amd64.s,gogo} @chapter{gogo}
 [[noreturn]] void gogo(gobuf* buf) asm("runtime.gogo");
@@ -106,6 +108,7 @@ void goexit() asm("runtime.goexit");
 /// (see the top of this file). Runs on: g's stack. @gosrc{stubs.go,mcall}
 /// @chapter{mcall} @differs{callee-saved registers spilled by the compiler}
 __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
+    racemcall();  // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
         "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone
         "call runtime.mcall\n\t"      // returns when gogo resumes g->sched

@@ -20,14 +20,14 @@
 //    from there, which the runtime keeps (-fno-omit-frame-pointer) — mcall
 //    saves the caller's BP for exactly this;
 //  * names, files and lines: libbacktrace (shipped with GCC, reads DWARF),
-//    names demangled with abi::__cxa_demangle. Inlined calls are frames too,
+//    names demangled by libsupc++'s demangler, without allocating (the
+//    traceback may run in a signal handler). Inlined calls are frames too,
 //    printed as Go prints them: with "(...)" and no +0x offset.
 //
 // Which frames show (Go's showframe): GOTRACEBACK=system or crash, or a runtime
 // throw, shows everything; otherwise frames of the runtime itself (names in
 // namespace runtime, asm symbols runtime.*) are hidden.
 #include <backtrace.h>
-#include <cxxabi.h>
 #include <dlfcn.h>
 #include <unwind.h>
 
@@ -36,6 +36,12 @@
 #include <cstring>
 
 #include "runtime.h"
+
+// libsupc++'s allocation-free demangler (the engine behind abi::__cxa_demangle):
+// calls back with pieces of the demangled name; 0 on success.
+extern "C" int __gcclibcxx_demangle_callback(const char* mangled,
+                                             void (*callback)(const char*, size_t, void*),
+                                             void* opaque);
 
 namespace runtime {
 
@@ -111,16 +117,37 @@ struct frameprinter {
     int total;          ///< lines reported for this pc (first pass)
 };
 
-/// Demangles a C++ symbol, dropping GCC's " [clone .isra.0]"-style suffixes
-/// (the compiler's specialized copies are still the same source function).
+/// A buffer that demangled text is appended to, truncated at its size.
+struct namebuf {
+    char* s;
+    size_t size;
+    size_t n;
+
+    static void append(const char* p, size_t len, void* opaque) {
+        auto* b = static_cast<namebuf*>(opaque);
+        if (len > b->size - 1 - b->n) len = b->size - 1 - b->n;
+        std::memcpy(b->s + b->n, p, len);
+        b->n += len;
+        b->s[b->n] = 0;
+    }
+};
+
+/// Demangles a C++ symbol into buf (size bytes), dropping GCC's
+/// " [clone .isra.0]"-style suffixes (the compiler's specialized copies are
+/// still the same source function); nullptr if name is not a C++ symbol.
+/// Allocates nothing: a stack overflow may fault inside malloc, and the
+/// signal handler then prints this traceback. abi::__cxa_demangle mallocs, so
+/// gort uses the callback form of the same demangler, which works on the
+/// stack (libsupc++'s __gcclibcxx_demangle_callback).
 /// Runs on: any stack (incl. signal stack). gort only: Go's symbol names are
 /// printed as stored.
-static char* demangle(const char* name) {
-    int status;
-    char* d = name ? abi::__cxa_demangle(name, nullptr, nullptr, &status) : nullptr;
-    if (d)
-        if (char* clone = std::strstr(d, " [clone ")) *clone = 0;
-    return d;
+static char* demangle(const char* name, char* buf, size_t size) {
+    namebuf b{buf, size, 0};
+    buf[0] = 0;
+    if (name == nullptr || __gcclibcxx_demangle_callback(name, namebuf::append, &b) != 0)
+        return nullptr;
+    if (char* clone = std::strstr(buf, " [clone ")) *clone = 0;
+    return buf;
 }
 
 /// Records the symbol and entry address that libbacktrace found for a pc.
@@ -157,26 +184,22 @@ static void stripargs(char* name) {
 /// (incl. signal stack). gort only: C++ frames have mangled ELF symbols and
 /// short DWARF names; Go's tables hold the printable name.
 static char* framename(const char* dwarfname, const char* sym, bool inlined) {
-    char* phys = demangle(sym);
-    if (!inlined && phys) return phys;
-    if (dwarfname && std::strncmp(dwarfname, "_Z", 2) == 0) {  // DWARF gave a linkage name
-        std::free(phys);
-        return demangle(dwarfname);
-    }
-    if (phys && dwarfname && std::strcmp(dwarfname, "operator()") == 0) {
+    // Static: only one traceback prints at a time (see pcbuf).
+    static char phys[4096], out[4096];
+    if (!inlined && demangle(sym, phys, sizeof phys)) return phys;
+    if (dwarfname && std::strncmp(dwarfname, "_Z", 2) == 0)  // DWARF gave a linkage name
+        return demangle(dwarfname, out, sizeof out);
+    if (dwarfname && std::strcmp(dwarfname, "operator()") == 0 && demangle(sym, phys, sizeof phys)) {
         const char* open = std::strstr(phys, "goclosure<");
         const char* close = open ? std::strstr(open, ">::call") : nullptr;
         if (close) {
             open += std::strlen("goclosure<");
-            size_t n = size_t(close - open);
-            auto* out = static_cast<char*>(std::malloc(n + 32));
-            std::memcpy(out, open, n);
-            std::strcpy(out + n, "::operator()(...)");
-            std::free(phys);
+            namebuf b{out, sizeof out, 0};
+            namebuf::append(open, size_t(close - open), &b);
+            namebuf::append("::operator()(...)", std::strlen("::operator()(...)"), &b);
             return out;
         }
     }
-    std::free(phys);
     return nullptr;
 }
 
@@ -210,7 +233,6 @@ static int linecb(void* data, uintptr_t, const char* file, int line, const char*
         }
         printstring("\n");
     }
-    std::free(d);
     return 0;
 }
 
@@ -271,7 +293,6 @@ static void printcreatedby(g* gp) {
         printhex(gp->gopc - fp.entry);
     }
     printstring("\n");
-    std::free(d);
 }
 
 /// The traceback level to print with: 2 (runtime frames too) during a runtime
@@ -420,10 +441,7 @@ Func FuncForPC(uintptr_t pc) {
     frameprinter fp{2, pc, 0, nullptr, 0, 0};
     backtrace_syminfo(btstate, pc, symcb, nullptr, &fp);
     f.entry = fp.entry;
-    if (char* d = demangle(fp.sym)) {
-        std::snprintf(f.name, sizeof f.name, "%s", d);
-        std::free(d);
-    } else if (fp.sym) {
+    if (demangle(fp.sym, f.name, sizeof f.name) == nullptr && fp.sym) {
         std::snprintf(f.name, sizeof f.name, "%s", fp.sym);
     }
     struct linecb {
