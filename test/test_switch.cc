@@ -54,6 +54,7 @@ static void parkme() {
 }
 
 TEST_CASE("callee-saved registers survive gopark and goready", "[switch][abi]") {
+    gorttest::gomaxprocs one(1);  // "Gosched(); // it parks" holds on one P
     long bad = -1;
     gort::go([&] { bad = sentinel_call(parkme, 0x5000); });
     Gosched();  // it parks
