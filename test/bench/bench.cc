@@ -2,7 +2,9 @@
 // they line up with the Go twins in test/bench/go (and with benchstat).
 //
 // Run: meson test -C build --benchmark --verbose   (or build/test/bench/gort_bench)
-// Options: -test.bench=REGEXP-free substring, -test.benchtime=Ns (default 1s),
+// Options: -test.bench=REGEXP-free substring, -test.benchtime=Ns (default 1s)
+// or =Nx (exactly N iterations, as Go's; with valgrind --tool=callgrind, two
+// runs of different N give the instructions per op, free of machine noise),
 // -test.cpu=1,2,4 (GOMAXPROCS for each run; default 1, where go test's default
 // is the current GOMAXPROCS: the fixed benchmarks of DESIGN.md are single-P,
 // and the Go twins are run with -cpu 1). Names carry a -N suffix when N != 1,
@@ -50,6 +52,7 @@ struct B {
 };
 
 double benchtime = 1.0;
+long benchN = 0;  ///< -test.benchtime=Nx: run exactly N iterations
 
 // Go's testing.prettyPrint for ns/op and metrics.
 void pretty(char* buf, size_t n, double x, const char* unit) {
@@ -66,7 +69,7 @@ using benchfn = void (*)(B&);
 
 void runbench(const char* name, benchfn f, bool once) {
     B b{};
-    b.N = 1;
+    b.N = benchN > 0 && !once ? benchN : 1;
     for (;;) {
         long n = b.N;
         b = B{};
@@ -75,7 +78,7 @@ void runbench(const char* name, benchfn f, bool once) {
         f(b);
         b.StopTimer();
         double secs = std::chrono::duration<double>(b.elapsed).count();
-        if (once || secs >= benchtime || b.N >= 1000000000) break;
+        if (once || benchN > 0 || secs >= benchtime || b.N >= 1000000000) break;
         // Go's predictN: aim 20% past the target, grow at most 100x.
         double perop = secs / double(b.N);
         long next = perop > 0 ? long(benchtime * 1.2 / perop) : b.N * 100;
@@ -372,7 +375,13 @@ void main_main() {
     std::vector<int> cpus;
     for (const char* a : gort::Args()) {
         if (std::strncmp(a, "-test.bench=", 12) == 0) filter = a + 12;
-        if (std::strncmp(a, "-test.benchtime=", 16) == 0) benchtime = std::atof(a + 16);
+        if (std::strncmp(a, "-test.benchtime=", 16) == 0) {
+            const char* v = a + 16;
+            if (v[0] && v[std::strlen(v) - 1] == 'x')
+                benchN = std::atol(v);
+            else
+                benchtime = std::atof(v);
+        }
         if (std::strncmp(a, "-test.cpu=", 10) == 0)
             for (const char* c = a + 10; *c; c += (*c == ',')) cpus.push_back(int(std::strtol(c, const_cast<char**>(&c), 10)));
     }
