@@ -13,6 +13,7 @@
 #include "gorttest.h"
 #include "sync.h"
 #include "gosyscall.h"
+#include "pipeline.h"
 
 using namespace runtime;
 using namespace std::chrono_literals;
@@ -221,38 +222,11 @@ TEST_CASE("runqsteal takes half of a victim's queue, runnext last", "[mp][steal]
 TEST_CASE("10^6 messages through fan-out/fan-in pipelines, none lost or duplicated", "[mp][chan]") {
     for (int procs : {2, 4}) {
         gorttest::gomaxprocs set(procs);
-        constexpr int senders = 8, workers = 8, per = 125000;
-        auto src = gort::make_chan<long>(16);
-        auto dst = gort::make_chan<long>();
-        gort::sync::WaitGroup swg, wwg;
-        swg.Add(senders);
-        wwg.Add(workers);
-        for (int s = 0; s < senders; s++)
-            gort::go([=, &swg] {
-                for (long i = 0; i < per; i++) src.send(long(s) * per + i);
-                swg.Done();
-            });
-        for (int w = 0; w < workers; w++)
-            gort::go([=, &wwg] {
-                for (long v : src) dst.send(v);
-                wwg.Done();
-            });
-        gort::go([=, &swg, &wwg] {
-            swg.Wait();
-            src.close();
-            wwg.Wait();
-            dst.close();
-        });
-        std::vector<uint8_t> seen(size_t(senders) * per);
-        long count = 0, dup = 0;
-        for (long v : dst) {
-            if (seen[size_t(v)]++) dup++;
-            count++;
-        }
+        gorttest::pipelineresult r = gorttest::pipeline(1'000'000);
         INFO("GOMAXPROCS=" << procs);
-        CHECK(count == long(senders) * per);
-        CHECK(dup == 0);
-        waitfor(1);
+        CHECK(r.received == r.sent);
+        CHECK(r.dup == 0);
+        CHECK(r.bad == 0);
     }
 }
 
