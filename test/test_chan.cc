@@ -14,9 +14,10 @@
 //   TestSelectStackAdjust          — gort's stacks never move or shrink (no GC)
 //   Benchmark*                     — see test/bench
 //
-// gort runs all goroutines on one P and M and never preempts, so the Go
-// tests' races become fixed interleavings; where a Go test relies on
-// parallelism to interleave, the ports add Gosched at the interesting points.
+// gort never preempts, so on one P the Go tests' races become fixed
+// interleavings; where a Go test relies on parallelism to interleave, the
+// ports add Gosched at the interesting points. The suite runs on one P, on
+// one per CPU and on 4 (meson suite gomaxprocs): every test holds on each.
 // Assertions run on goroutine 1 (Catch2 is not goroutine-aware: a REQUIRE
 // that throws in another goroutine would be an unrecovered panic); other
 // goroutines record what they saw. Every test waits for the goroutines it
