@@ -77,7 +77,7 @@ void checkdead() {
         case Grunning:
         case Gsyscall:
             printstring("runtime: checkdead: find g ");
-            printuint(gp->goid);
+            printuint(__atomic_load_n(&gp->goid, __ATOMIC_RELAXED));
             printstring(" in status ");
             printuint(s);
             printstring("\n");
@@ -292,7 +292,7 @@ void schedtrace(bool detailed) {
             printstring(" runqsize=");
             printuint(t - h);
             printstring(" gfreecnt=");
-            printint(pp->gFree.n);
+            printint(__atomic_load_n(&pp->gFree.n, __ATOMIC_RELAXED));
             printstring(" timerslen=");
             printint(__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED));
             printstring("\n");
@@ -322,23 +322,23 @@ void schedtrace(bool detailed) {
             printstring("nil");
         printstring(" curg=");
         if (curg != nullptr)
-            printuint(curg->goid);
+            printuint(__atomic_load_n(&curg->goid, __ATOMIC_RELAXED));
         else
             printstring("nil");
         // gort has no allocator of its own and no preemptoff reasons.
         printstring(" mallocing=0 throwing=");
-        printint(mp->throwing);
+        printint(__atomic_load_n(&mp->throwing, __ATOMIC_RELAXED));
         printstring(" preemptoff= locks=");
-        printint(mp->locks);
+        printint(__atomic_load_n(&mp->locks, __ATOMIC_RELAXED));
         printstring(" dying=");
-        printint(mp->dying);
+        printint(__atomic_load_n(&mp->dying, __ATOMIC_RELAXED));
         printstring(" spinning=");
-        printbool(mp->spinning);
+        printbool(__atomic_load_n(&mp->spinning, __ATOMIC_RELAXED));
         printstring(" blocked=");
-        printbool(mp->blocked);
+        printbool(__atomic_load_n(&mp->blocked, __ATOMIC_RELAXED));
         printstring(" lockedg=");
         if (lockedg != nullptr)
-            printuint(lockedg->goid);
+            printuint(__atomic_load_n(&lockedg->goid, __ATOMIC_RELAXED));
         else
             printstring("nil");
         printstring("\n");
@@ -348,11 +348,11 @@ void schedtrace(bool detailed) {
         m* mp = __atomic_load_n(&gp->m, __ATOMIC_ACQUIRE);
         m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_ACQUIRE);
         printstring("  G");
-        printuint(gp->goid);
+        printuint(__atomic_load_n(&gp->goid, __ATOMIC_RELAXED));
         printstring(": status=");
         printuint(readgstatus(gp));
         printstring("(");
-        printstring(waitReasonString(gp->waitreason));
+        printstring(waitReasonString(__atomic_load_n(&gp->waitreason, __ATOMIC_RELAXED)));
         printstring(") m=");
         if (mp != nullptr)
             printint(mp->id);

@@ -366,7 +366,8 @@ extern bool asymfence;
 /// @gosrc{lock_futex.go,lock2}
 inline void lock(mutex* l) {
     g* gp = getg();
-    if (gp) gp->m->locks++;
+    // m.locks is stored atomically (schedtrace reads it): still a plain add.
+    if (gp) __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);
     // Speculative grab for lock.
     if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) return;
     lock2(l);
@@ -382,7 +383,10 @@ inline void unlock(mutex* l) {
         __atomic_store_n(&l->key, 0, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&l->nsleep, __ATOMIC_RELAXED) != 0) unlock2wake(l);
     g* gp = getg();
-    if (gp && --gp->m->locks < 0) throw_("runtime·unlock: lock count");
+    if (gp) {
+        __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
+        if (gp->m->locks < 0) throw_("runtime·unlock: lock count");
+    }
 }
 void noteclear(note* n);
 void notewakeup(note* n);

@@ -51,7 +51,10 @@ static void doaddtimer(p* pp, timer* t) {
         pp->timers = grown;
         pp->captimers = cap;
     }
-    pp->timers[pp->ntimers++] = t;
+    pp->timers[pp->ntimers] = t;
+    // ntimers is stored atomically: checkTimers and others peek at it
+    // without the lock.
+    __atomic_store_n(&pp->ntimers, pp->ntimers + 1, __ATOMIC_RELAXED);
     std::push_heap(pp->timers, pp->timers + pp->ntimers, later);
     t->queued = true;
     updateTimer0When(pp);
@@ -109,7 +112,7 @@ int64_t checkTimers(p* pp, int64_t* nowp) {
     while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
         timer* t = pp->timers[0];
         std::pop_heap(pp->timers, pp->timers + pp->ntimers, later);
-        pp->ntimers--;
+        __atomic_store_n(&pp->ntimers, pp->ntimers - 1, __ATOMIC_RELAXED);  // see doaddtimer
         t->queued = false;
         updateTimer0When(pp);
         unlock(&pp->timersLock);
@@ -125,7 +128,7 @@ int64_t checkTimers(p* pp, int64_t* nowp) {
 /// Both timersLocks must be held. Runs on: g0. @gosrc{time.go,moveTimers}
 void moveTimers(p* pp, p* src) {
     for (int32_t i = 0; i < src->ntimers; i++) doaddtimer(pp, src->timers[i]);
-    src->ntimers = 0;
+    __atomic_store_n(&src->ntimers, 0, __ATOMIC_RELAXED);  // see doaddtimer
     updateTimer0When(src);
 }
 
