@@ -66,6 +66,9 @@ void checkdead() {
         throw_("checkdead: inconsistent counts");
     }
     int grunning = 0;
+    // Go's forEachG: allglock keeps allgadd on another M from reallocating
+    // allgs under the loop (sched.lock does not).
+    lock(&allglock);
     for (g* gp : allgs) {
         uint32_t s = readgstatus(gp);
         switch (s & ~Gscan) {
@@ -81,10 +84,12 @@ void checkdead() {
             printstring(" in status ");
             printuint(s);
             printstring("\n");
+            unlock(&allglock);  // gort: the fatal report (schedtrace) takes it
             unlock(&sched.lock);
             throw_("checkdead: runnable g");
         }
     }
+    unlock(&allglock);
     if (grunning == 0) {  // possible if main goroutine calls runtime·Goexit()
         unlock(&sched.lock);  // unlock so that GODEBUG=scheddetail=1 doesn't hang
         fatal("no goroutines (main called runtime.Goexit) - deadlock!");
