@@ -45,7 +45,9 @@ p* allp[MaxGomaxprocs];
 int32_t gomaxprocs;
 int32_t ncpu;
 bool mainStarted;
-std::vector<g*> allgs;
+// Never destroyed: exit runs C++'s static destructors (os_linux.cc) while
+// other Ms still run and walk it (schedtrace, checkdead, tracebacks).
+std::vector<g*>& allgs = *new std::vector<g*>;
 mutex allglock;
 
 static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed

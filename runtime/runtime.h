@@ -95,7 +95,7 @@ extern dbgVars debug;
 extern std::atomic<uint32_t> panicking;
 extern int32_t ncpu;
 extern bool mainStarted;
-extern std::vector<g*> allgs;  ///< every g ever created (Go: allgs)
+extern std::vector<g*>& allgs;  ///< every g ever created (Go: allgs); never destroyed
 extern mutex allglock;
 
 // ---- proc.cc ----
