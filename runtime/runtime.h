@@ -359,6 +359,14 @@ void lockinit();
 void lock2(mutex* l);
 void unlock2wake(mutex* l);
 extern bool asymfence;
+extern uint32_t locksleepers[256];
+
+/// The number of threads asleep (or about to sleep) on l, or on another
+/// mutex that hashes to the same slot: gort's nsleep, kept out of the mutex
+/// because unlock reads it after releasing l (lock_futex.cc). gort only.
+inline uint32_t* locksleep(mutex* l) {
+    return &locksleepers[(uintptr_t(l) * 0x9e3779b97f4a7c15u) >> 56];
+}
 
 /// Acquires l (Go: lock → lock2): m.locks++ and one atomic exchange when
 /// uncontended; lock2 spins and sleeps otherwise. Inline: the scheduler and
@@ -381,7 +389,8 @@ inline void unlock(mutex* l) {
         __atomic_store_n(&l->key, 0, __ATOMIC_RELEASE);
     else
         __atomic_store_n(&l->key, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&l->nsleep, __ATOMIC_RELAXED) != 0) unlock2wake(l);
+    // From here on l may already be another thread's, or freed: do not touch it.
+    if (__atomic_load_n(locksleep(l), __ATOMIC_RELAXED) != 0) unlock2wake(l);
     g* gp = getg();
     if (gp) {
         __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);

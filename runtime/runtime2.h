@@ -188,10 +188,10 @@ struct gList {
 };
 
 /// A runtime lock (futex-based, lock_futex.cc). Go: `type mutex struct`.
-/// Held briefly, never across a park. @gosrc{runtime2.go,mutex}
+/// Held briefly, never across a park. The count of threads asleep on it is
+/// kept outside it (locksleep, lock_futex.cc says why). @gosrc{runtime2.go,mutex}
 struct mutex {
     uint32_t key = 0;     ///< 0 unlocked, 1 locked
-    uint32_t nsleep = 0;  ///< gort: threads asleep (or about to sleep) on key
 };
 
 /// A one-shot wake-up: sleep on it, wake it once. Go: `type note struct`.
