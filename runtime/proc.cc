@@ -639,10 +639,10 @@ static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* ne
             // from the other P's runnext should be the last resort, so if there
             // are timers to steal do that first.
             if (stealTimersOrRunNextG && timerpMask.read(e.position())) {
-                int64_t before = p2->timer0When.load();
-                int64_t w = checkTimers(p2, &now);
+                bool ran;
+                int64_t w = checkTimers(p2, &now, &ran);
                 if (w != 0 && (*pollUntil == 0 || w < *pollUntil)) *pollUntil = w;
-                if (before != 0 && before <= now) {
+                if (ran) {
                     // Running the timers may have made an arbitrary number
                     // of G's ready and added them to this P's local run
                     // queue. That invalidates the assumption of runqsteal

@@ -312,7 +312,7 @@ void semrelease1(uint32_t* addr, bool handoff);
 // ---- time.cc ----
 int64_t nanotime();
 void timeSleep(int64_t ns);
-int64_t checkTimers(p* pp, int64_t* now);
+int64_t checkTimers(p* pp, int64_t* now, bool* ran = nullptr);
 void moveTimers(p* pp, p* src);
 int64_t nobarrierWakeTime(p* pp);
 int64_t timeSleepUntil();

@@ -101,8 +101,10 @@ void timeSleep(int64_t ns) {
 /// Runs pp's timers that are due. Returns when the next one is due (0 if
 /// none is pending). *now 0 means "not read yet": checkTimers reads the clock
 /// only if pp has timers, and leaves the reading in *now for the caller.
+/// *ran (if given) tells whether any timer ran, as Go's third result.
 /// Runs on: g0 (findRunnable). @gosrc{proc.go,checkTimers}
-int64_t checkTimers(p* pp, int64_t* nowp) {
+int64_t checkTimers(p* pp, int64_t* nowp, bool* ran) {
+    if (ran) *ran = false;
     // If there are no timers to adjust, and the first timer on the heap is
     // not yet ready to run, then there is nothing to do.
     if (__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED) == 0) return 0;
@@ -116,6 +118,7 @@ int64_t checkTimers(p* pp, int64_t* nowp) {
         t->queued = false;
         updateTimer0When(pp);
         unlock(&pp->timersLock);
+        if (ran) *ran = true;
         t->f(t->arg);  // runtimer: run without the lock (goready takes others)
         lock(&pp->timersLock);
     }
