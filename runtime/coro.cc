@@ -57,7 +57,7 @@ coro* newcoro(corofunc* f) {
         c->lockedInt = mp->lockedInt;
     }
     gp->coroarg = c;
-    gp->waitreason = waitReasonCoroutine;
+    __atomic_store_n(&gp->waitreason, waitReasonCoroutine, __ATOMIC_RELAXED);  // read by schedtrace
     casgstatus(gp, Grunnable, Gwaiting);
     c->gp.set(gp);
     return c;
@@ -161,7 +161,7 @@ static void coroswitch_m(g* gp) {
     }
     // Detach the goroutine from the thread; we'll attach to the goroutine
     // we're switching to before returning (gdestroy then leaves the M alone).
-    if (locked) gp->lockedm = nullptr;
+    if (locked) __atomic_store_n(&gp->lockedm, nullptr, __ATOMIC_RELAXED);
 
     if (exit) {
         gdestroy(gp);
@@ -169,14 +169,14 @@ static void coroswitch_m(g* gp) {
     } else {
         // If we can CAS ourselves directly from running to waiting, so do,
         // keeping the control transfer as lightweight as possible.
-        gp->waitreason = waitReasonCoroutine;
+        __atomic_store_n(&gp->waitreason, waitReasonCoroutine, __ATOMIC_RELAXED);  // read by schedtrace
         if (!casfast(gp, Grunning, Gwaiting)) {
             // The CAS failed: casgstatus reports the bad status.
             casgstatus(gp, Grunning, Gwaiting);
         }
         if (!gp->stackguardpage) stackcheck(gp);  // gort: dropg's overflow check
-        // Clear gp.m.
-        gp->m = nullptr;
+        // Clear gp.m. (Atomic, as in dropg: other Ms read it.)
+        __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
     }
 
     // The goroutine stored in c is the one to run next. Swap it with ourselves.
@@ -201,8 +201,9 @@ static void coroswitch_m(g* gp) {
 
     // Start running next, without heavy scheduling machinery. Set mp.curg and
     // gnext.m and then update scheduling state directly if possible.
-    mp->curg = gnext;
-    gnext->m = mp;
+    // (Release stores, as in execute: preemptone and schedtrace read them.)
+    __atomic_store_n(&mp->curg, gnext, __ATOMIC_RELEASE);
+    __atomic_store_n(&gnext->m, mp, __ATOMIC_RELEASE);
     if (!casfast(gnext, Gwaiting, Grunning)) {
         // The CAS failed: casgstatus reports the bad status.
         casgstatus(gnext, Gwaiting, Grunnable);
@@ -211,8 +212,8 @@ static void coroswitch_m(g* gp) {
 
     // Donate locked state.
     if (locked) {
-        mp->lockedg = gnext;
-        gnext->lockedm = mp;
+        __atomic_store_n(&mp->lockedg, gnext, __ATOMIC_RELEASE);
+        __atomic_store_n(&gnext->lockedm, mp, __ATOMIC_RELEASE);
     }
 
     // Switch to gnext. Does not return.

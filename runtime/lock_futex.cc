@@ -22,6 +22,16 @@
 // lock/unlock pair instead of two. Without membarrier (old kernels), unlock
 // falls back to a sequentially consistent store (a locked instruction).
 //
+// nsleep lives outside the mutex, in locksleepers, a table indexed by a hash
+// of the mutex's address (runtime.h's locksleep). unlock reads it after its
+// store has released the lock, and by then another M may have taken the
+// lock, finished with the object and freed it: a goroutine parked on a
+// channel is readied as soon as chanparkcommit's unlock stores key = 0, and
+// may drop the channel's last reference (freechan) before that unlock reads
+// nsleep. So unlock must not touch the mutex after the store; it only passes
+// its address to futexwakeup, as Go's unlock2 does, which is harmless on
+// freed memory. Mutexes sharing a slot cost at most a spurious futex wake.
+//
 // note: a one-time event. notesleep blocks the M (the OS thread) until
 // notewakeup; noteclear resets it. Used by stopm to put an idle M to sleep.
 // Runs on: g0 or g (they block the thread, not the goroutine).
@@ -36,6 +46,7 @@
 namespace runtime {
 
 bool asymfence;  ///< membarrier registered: unlock may use a plain store
+uint32_t locksleepers[256];  ///< nsleep of every mutex, by hash slot (see above)
 
 /// Sleeps in futex(FUTEX_WAIT) while *addr == val, with no timeout (Go's
 /// ns = -1). Blocks the OS thread. Runs on: g or g0.
@@ -80,19 +91,21 @@ void lock2(mutex* l) {
                 return;
         }
         // Sleep: announce, fence every thread (see above), try once more.
-        __atomic_fetch_add(&l->nsleep, 1, __ATOMIC_SEQ_CST);
+        uint32_t* nsleep = locksleep(l);
+        __atomic_fetch_add(nsleep, 1, __ATOMIC_SEQ_CST);
         if (asymfence) syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
         if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) {
-            __atomic_fetch_sub(&l->nsleep, 1, __ATOMIC_RELAXED);
+            __atomic_fetch_sub(nsleep, 1, __ATOMIC_RELAXED);
             return;
         }
         futexsleep(&l->key, 1);
-        __atomic_fetch_sub(&l->nsleep, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_sub(nsleep, 1, __ATOMIC_RELAXED);
         if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) return;
     }
 }
 
-/// The rare part of Go's unlock2: a thread may sleep on l; wake one.
+/// The rare part of Go's unlock2: a thread may sleep on l; wake one. l may
+/// already be freed: only its address reaches the kernel.
 /// Runs on: g or g0. @gosrc{lock_futex.go,unlock2}
 void unlock2wake(mutex* l) {
     futexwakeup(&l->key, 1);

@@ -103,7 +103,7 @@ static mutex paniclk;  ///< one M prints its report; the others wait, then die w
 static void freezetheworld() {
     for (int i = 0; i < 5; i++) {
         // this should tell the scheduler to not start any new goroutines
-        sched.stopwait = freezeStopWait;
+        sched.stopwait.store(freezeStopWait);
         sched.gcwaiting.store(true);
         // this should stop running goroutines
         if (!preemptall()) break;  // no running goroutines
@@ -118,7 +118,7 @@ static void freezetheworld() {
 static void startpanic_m() {
     m* mp = getg()->m;
     if (mp->dying != 0) return;
-    mp->dying = 1;
+    __atomic_store_n(&mp->dying, 1, __ATOMIC_RELAXED);  // read by schedtrace
     panicking.fetch_add(1);
     lock(&paniclk);
     if (debug.schedtrace > 0 || debug.scheddetail > 0) schedtrace(true);
@@ -133,7 +133,7 @@ void fatalthrow(int32_t t) {
         printstring("fatal: recursive throw\n");
         ::_exit(2);
     }
-    gp->m->throwing = t;
+    __atomic_store_n(&gp->m->throwing, t, __ATOMIC_RELAXED);  // read by schedtrace
     startpanic_m();
     dopanic_m(gp, 1);
     ::_exit(2);

@@ -45,7 +45,9 @@ p* allp[MaxGomaxprocs];
 int32_t gomaxprocs;
 int32_t ncpu;
 bool mainStarted;
-std::vector<g*> allgs;
+// Never destroyed: exit runs C++'s static destructors (os_linux.cc) while
+// other Ms still run and walk it (schedtrace, checkdead, tracebacks).
+std::vector<g*>& allgs = *new std::vector<g*>;
 mutex allglock;
 
 static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
@@ -99,7 +101,7 @@ void Gosched() {
     if (status != Grunning && status != (Gscan | Grunning)) throw_("gopark: bad g status");
     mp->waitlock = lock;
     mp->waitunlockf = unlockf;
-    gp->waitreason = reason;
+    __atomic_store_n(&gp->waitreason, reason, __ATOMIC_RELAXED);  // schedtrace reads it on sysmon's M
     // can't do anything that might move the G between Ms here.
     mcall(park_m);
 }
@@ -323,7 +325,7 @@ void stopTheWorldWithSema() {
         p* pp = allp[i];
         uint32_t s = Psyscall;
         if (pp->status.load() == Psyscall && pp->status.compare_exchange_strong(s, Pgcstop)) {
-            pp->syscalltick++;
+            __atomic_store_n(&pp->syscalltick, pp->syscalltick + 1, __ATOMIC_RELAXED);  // read by retake
             sched.stopwait--;
         }
     }
@@ -373,7 +375,7 @@ void startTheWorldWithSema() {
         p1 = p1->link;
         if (pp->m != nullptr) {
             m* mp = pp->m;
-            pp->m = nullptr;
+            __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // read by preemptone, schedtrace
             if (mp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
             mp->nextp = pp;
             notewakeup(&mp->park);
@@ -408,13 +410,15 @@ bool preemptall() {
 void execute(g* gp, bool inheritTime) {
     m* mp = getg()->m;
     // Assign gp.m before entering Grunning so running Gs have an M.
-    mp->curg = gp;
-    gp->m = mp;
+    // Other Ms read m.curg and g.m without locks (preemptone, schedtrace),
+    // and retake reads p.schedtick: atomic stores, plain movs on amd64.
+    __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);
+    __atomic_store_n(&gp->m, mp, __ATOMIC_RELEASE);
     casgstatus(gp, Grunnable, Grunning);
     gp->waitsince = 0;
-    gp->preempt = false;
+    __atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);
     gp->stackguard0 = gp->stack.lo + stackGuard;
-    if (!inheritTime) mp->p->schedtick++;
+    if (!inheritTime) __atomic_store_n(&mp->p->schedtick, mp->p->schedtick + 1, __ATOMIC_RELAXED);
     racegogo(gp);
     gogo(&gp->sched);
 }
@@ -422,7 +426,7 @@ void execute(g* gp, bool inheritTime) {
 /// The M starts spinning: it looks for work on other Ps. Runs on: g0.
 /// @gosrc{proc.go,m.becomeSpinning}
 static void becomeSpinning(m* mp) {
-    mp->spinning = true;
+    __atomic_store_n(&mp->spinning, true, __ATOMIC_RELAXED);  // schedtrace reads it
     sched.nmspinning.fetch_add(1);
     sched.needspinning.store(0);
 }
@@ -455,7 +459,7 @@ top:
     // Check the global runnable queue once in a while to ensure fairness.
     // Otherwise two goroutines can completely occupy the local runqueue by
     // constantly respawning each other.
-    if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
+    if (pp->schedtick % 61 == 0 && __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) > 0) {
         lock(&sched.lock);
         g* gp = globrunqget(pp, 1);
         unlock(&sched.lock);
@@ -541,7 +545,7 @@ top:
     // there can be more than one starving goroutine).
     bool wasSpinning = mp->spinning;
     if (mp->spinning) {
-        mp->spinning = false;
+        __atomic_store_n(&mp->spinning, false, __ATOMIC_RELAXED);
         if (sched.nmspinning.fetch_sub(1) - 1 < 0) throw_("findrunnable: negative nmspinning");
         // Note the for correctness, only the last M transitioning from
         // spinning to non-spinning must perform these rechecks to
@@ -635,10 +639,10 @@ static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* ne
             // from the other P's runnext should be the last resort, so if there
             // are timers to steal do that first.
             if (stealTimersOrRunNextG && timerpMask.read(e.position())) {
-                int64_t before = p2->timer0When.load();
-                int64_t w = checkTimers(p2, &now);
+                bool ran;
+                int64_t w = checkTimers(p2, &now, &ran);
                 if (w != 0 && (*pollUntil == 0 || w < *pollUntil)) *pollUntil = w;
-                if (before != 0 && before <= now) {
+                if (ran) {
                     // Running the timers may have made an arbitrary number
                     // of G's ready and added them to this P's local run
                     // queue. That invalidates the assumption of runqsteal
@@ -697,7 +701,7 @@ static int64_t checkTimersNoP(int32_t np, int64_t pollUntil) {
 static void resetspinning() {
     m* mp = getg()->m;
     if (!mp->spinning) throw_("resetspinning: not a spinning m");
-    mp->spinning = false;
+    __atomic_store_n(&mp->spinning, false, __ATOMIC_RELAXED);
     int32_t nmspinning = sched.nmspinning.fetch_sub(1) - 1;
     if (nmspinning < 0) throw_("findrunnable: negative nmspinning");
     // M wakeup policy is deliberately somewhat conservative, so check if we
@@ -735,11 +739,13 @@ void schedule() {
     }
 top:
     p* pp = mp->p;
-    pp->preempt = false;
+    __atomic_store_n(&pp->preempt, false, __ATOMIC_RELAXED);  // preemptone sets it from other Ms
     // Safety check: if we are spinning, the run queue should be empty.
     // Check this before calling checkTimers, as that might call
     // goready to put a ready goroutine on the local run queue.
-    if (mp->spinning && (pp->runnext.v != 0 || pp->runqhead != pp->runqtail))
+    // (Thieves CAS runnext and runqhead: atomic loads.)
+    if (mp->spinning &&
+        (pp->runnext.load() != nullptr || __atomic_load_n(&pp->runqhead, __ATOMIC_RELAXED) != pp->runqtail))
         throw_("schedule: spinning with local work");
     bool inheritTime = false, tryWakeP = false;
     g* gp = findRunnable(&inheritTime, &tryWakeP);  // blocks until work is available
@@ -765,8 +771,9 @@ void dropg() {
     g* gp = getg();
     g* curg = gp->m->curg;
     if (!curg->stackguardpage) stackcheck(curg);
-    curg->m = nullptr;
-    gp->m->curg = nullptr;
+    // Atomic: preemptone and schedtrace read them from other Ms.
+    __atomic_store_n(&curg->m, nullptr, __ATOMIC_RELAXED);
+    __atomic_store_n(&gp->m->curg, nullptr, __ATOMIC_RELAXED);
 }
 
 /// gopark's unlockf for goparkunlock: releases the lock once the g is
@@ -840,11 +847,12 @@ void gdestroy(g* gp) {
     m* mp = getg()->m;
     p* pp = mp->p;
     casgstatus(gp, Grunning, Gdead);
-    gp->m = nullptr;
+    // Atomic stores: schedtrace reads these from sysmon's M.
+    __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
     bool locked = gp->lockedm != nullptr;
-    gp->lockedm = nullptr;
-    mp->lockedg = nullptr;
-    gp->waitreason = waitReasonZero;
+    __atomic_store_n(&gp->lockedm, nullptr, __ATOMIC_RELAXED);
+    __atomic_store_n(&mp->lockedg, nullptr, __ATOMIC_RELAXED);
+    __atomic_store_n(&gp->waitreason, waitReasonZero, __ATOMIC_RELAXED);
     gp->param = nullptr;
     gp->coroarg = nullptr;
     racegoend(gp);
@@ -958,7 +966,9 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
     newg->parentGoid = callergp ? callergp->goid : 0;
     newg->gopc = callerpc;
     newg->startpc = reinterpret_cast<uintptr_t>(fv->fn);
-    newg->goid = sched.goidgen.fetch_add(1) + 1;
+    // Atomic: schedtrace and tracebacks read the goids of all g's, and this
+    // one may be a reused g they can see.
+    __atomic_store_n(&newg->goid, sched.goidgen.fetch_add(1) + 1, __ATOMIC_RELAXED);
     casgstatus(newg, Gdead, Grunnable);
     return newg;
 }
@@ -970,20 +980,22 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
 /// Runs on: g0. @gosrc{proc.go,gfput}
 static void gfput(p* pp, g* gp) {
     if (readgstatus(gp) != Gdead) throw_("gfput: bad status (not Gdead)");
+    // The counts are stored atomically: gcount, schedtrace and gfget read
+    // them without the locks.
     pp->gFree.list.push(gp);
-    pp->gFree.n++;
+    __atomic_store_n(&pp->gFree.n, pp->gFree.n + 1, __ATOMIC_RELAXED);
     if (pp->gFree.n >= 64) {
         gList stackQ;
         int32_t inc = 0;
         while (pp->gFree.n >= 32) {
             g* g1 = pp->gFree.list.pop();
-            pp->gFree.n--;
+            __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
             stackQ.push(g1);
             inc++;
         }
         lock(&sched.gFree.lock);
         while (g* g1 = stackQ.pop()) sched.gFree.stack.push(g1);
-        sched.gFree.n += inc;
+        __atomic_store_n(&sched.gFree.n, sched.gFree.n + inc, __ATOMIC_RELAXED);
         unlock(&sched.gFree.lock);
     }
 }
@@ -991,20 +1003,23 @@ static void gfput(p* pp, g* gp) {
 /// Gets a dead g from the P's free list, refilling it from the global list
 /// (32 at a time) when empty. Runs on: g0. @gosrc{proc.go,gfget}
 static g* gfget(p* pp) {
-    if (pp->gFree.list.empty() && !sched.gFree.stack.empty()) {
+    // Go peeks at the global list's head without the lock; gort peeks at its
+    // count, which is stored atomically under the lock, so the hint is a
+    // relaxed load rather than a race with gfput on another M.
+    if (pp->gFree.list.empty() && __atomic_load_n(&sched.gFree.n, __ATOMIC_RELAXED) != 0) {
         lock(&sched.gFree.lock);
         while (pp->gFree.n < 32) {
             g* gp = sched.gFree.stack.pop();
             if (gp == nullptr) break;
-            sched.gFree.n--;
+            __atomic_store_n(&sched.gFree.n, sched.gFree.n - 1, __ATOMIC_RELAXED);
             pp->gFree.list.push(gp);
-            pp->gFree.n++;
+            __atomic_store_n(&pp->gFree.n, pp->gFree.n + 1, __ATOMIC_RELAXED);
         }
         unlock(&sched.gFree.lock);
     }
     g* gp = pp->gFree.list.pop();
     if (gp == nullptr) return nullptr;
-    pp->gFree.n--;
+    __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
     return gp;
 }
 
@@ -1014,13 +1029,13 @@ void gfpurge(p* pp) {
     int32_t inc = 0;
     gList stackQ;
     while (g* gp = pp->gFree.list.pop()) {
-        pp->gFree.n--;
+        __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
         stackQ.push(gp);
         inc++;
     }
     lock(&sched.gFree.lock);
     while (g* gp = stackQ.pop()) sched.gFree.stack.push(gp);
-    sched.gFree.n += inc;
+    __atomic_store_n(&sched.gFree.n, sched.gFree.n + inc, __ATOMIC_RELAXED);
     unlock(&sched.gFree.lock);
 }
 
@@ -1032,8 +1047,9 @@ int32_t gcount() {
     lock(&allglock);
     int32_t n = int32_t(allgs.size());
     unlock(&allglock);
-    n -= sched.gFree.n + sched.ngsys;
-    for (int32_t i = 0; i < gomaxprocs; i++) n -= allp[i]->gFree.n;
+    // Relaxed loads: the counts change under other Ms' feet (Go's plain reads).
+    n -= __atomic_load_n(&sched.gFree.n, __ATOMIC_RELAXED) + __atomic_load_n(&sched.ngsys, __ATOMIC_RELAXED);
+    for (int32_t i = 0; i < gomaxprocs; i++) n -= __atomic_load_n(&allp[i]->gFree.n, __ATOMIC_RELAXED);
     // All these variables can be changed concurrently, so the result can be
     // inconsistent. But at least the current goroutine is running.
     return n < 1 ? 1 : n;

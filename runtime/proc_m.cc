@@ -69,9 +69,10 @@ void mcommoninit(m* mp, int64_t id) {
 /// startTheWorld) wakes it. Runs on: g0. @gosrc{proc.go,mPark}
 void mPark() {
     g* gp = getg();
-    gp->m->blocked = true;
+    // Atomic: schedtrace reads m.blocked from sysmon's M.
+    __atomic_store_n(&gp->m->blocked, true, __ATOMIC_RELAXED);
     notesleep(&gp->m->park);
-    gp->m->blocked = false;
+    __atomic_store_n(&gp->m->blocked, false, __ATOMIC_RELAXED);
     noteclear(&gp->m->park);
 }
 
@@ -132,7 +133,7 @@ void mstartm0() {
 /// An mstartfn: the new M starts out spinning (startm's spinning=true).
 /// Runs on: g0. @gosrc{proc.go,mspinning}
 static void mspinning() {
-    getg()->m->spinning = true;
+    __atomic_store_n(&getg()->m->spinning, true, __ATOMIC_RELAXED);  // schedtrace reads it
 }
 
 /// Tears down and exits the current thread: called, through mstart0, when a
@@ -250,7 +251,7 @@ void startm(p* pp, bool spinning, bool lockheld) {
     if (nmp->nextp) throw_("startm: m has p");
     if (spinning && !runqempty(pp)) throw_("startm: p has runnable gs");
     // The caller incremented nmspinning, so set m.spinning in the new M.
-    nmp->spinning = spinning;
+    __atomic_store_n(&nmp->spinning, spinning, __ATOMIC_RELAXED);  // schedtrace reads it
     nmp->nextp = pp;
     notewakeup(&nmp->park);
 }
@@ -261,7 +262,7 @@ void startm(p* pp, bool spinning, bool lockheld) {
 /// Runs on: g0. @gosrc{proc.go,handoffp}
 void handoffp(p* pp) {
     // if it has local work, start it straight away
-    if (!runqempty(pp) || sched.runqsize != 0) {
+    if (!runqempty(pp) || __atomic_load_n(&sched.runqsize, __ATOMIC_RELAXED) != 0) {  // unlocked hint
         startm(pp, false, false);
         return;
     }
@@ -382,7 +383,7 @@ void gcstopm() {
     m* mp = getg()->m;
     if (!sched.gcwaiting.load()) throw_("gcstopm: not waiting for gc");
     if (mp->spinning) {
-        mp->spinning = false;
+        __atomic_store_n(&mp->spinning, false, __ATOMIC_RELAXED);
         // OK to just drop nmspinning here,
         // startTheWorld will unpark threads as necessary.
         if (sched.nmspinning.fetch_sub(1) - 1 < 0) throw_("gcstopm: negative nmspinning");
@@ -457,11 +458,12 @@ p* procresize(int32_t nprocs) {
         // continue to use the current P
         gp->m->p->status = Prunning;
     } else {
-        // release the current P and acquire allp[0].
-        if (gp->m->p != nullptr) gp->m->p->m = nullptr;
-        gp->m->p = nullptr;
+        // release the current P and acquire allp[0]. (sysmon reads p.m and
+        // m.p without the lock: atomic stores.)
+        if (gp->m->p != nullptr) __atomic_store_n(&gp->m->p->m, nullptr, __ATOMIC_RELAXED);
+        __atomic_store_n(&gp->m->p, nullptr, __ATOMIC_RELAXED);
         p* pp = allp[0];
-        pp->m = nullptr;
+        __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);
         pp->status = Pidle;
         acquirep(pp);
     }
@@ -476,7 +478,7 @@ p* procresize(int32_t nprocs) {
         if (runqempty(pp)) {
             pidleput(pp);
         } else {
-            pp->m = mget();
+            __atomic_store_n(&pp->m, mget(), __ATOMIC_RELEASE);
             pp->link = runnablePs;
             runnablePs = pp;
         }
@@ -506,8 +508,10 @@ void wirep(p* pp) {
         printstring("\n");
         throw_("wirep: invalid p state");
     }
-    mp->p = pp;
-    pp->m = mp;
+    // Release stores: preemptone and schedtrace follow p.m and m.p from
+    // other Ms without locks.
+    __atomic_store_n(&mp->p, pp, __ATOMIC_RELEASE);
+    __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
     pp->status = Prunning;
 }
 
@@ -518,8 +522,8 @@ p* releasep() {
     p* pp = mp->p;
     if (pp == nullptr) throw_("releasep: invalid arg");
     if (pp->m != mp || pp->status != Prunning) throw_("releasep: invalid p state");
-    mp->p = nullptr;
-    pp->m = nullptr;
+    __atomic_store_n(&mp->p, nullptr, __ATOMIC_RELAXED);  // read by schedtrace
+    __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // read by preemptone, schedtrace
     pp->status = Pidle;
     return pp;
 }

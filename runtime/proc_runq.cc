@@ -13,6 +13,14 @@
 // published with a store-release); the owner and thieves take from runqhead
 // with a CAS-release. runnext is taken with a CAS by both. Everything global
 // (idle lists, the global queue) is under sched.lock.
+//
+// Go reads and writes runq's slots and runnext plainly, relying on word-sized
+// accesses being atomic: a thief may read a slot the owner is overwriting (its
+// CAS on runqhead then fails and the value is dropped). gort says so with
+// relaxed atomics (guintptr::load/store), plain movs on amd64; the ordering
+// comes from runqtail's store-release and runqhead's load-acquire, as in Go.
+// Likewise sched.runqsize and sched.pidle, written under sched.lock and
+// peeked at without it, are stored atomically.
 #include "runtime.h"
 
 namespace runtime {
@@ -45,7 +53,7 @@ m* mget() {
 /// Runs on: g0. @gosrc{proc.go,globrunqput}
 void globrunqput(g* gp) {
     sched.runq.pushBack(gp);
-    sched.runqsize++;
+    __atomic_store_n(&sched.runqsize, sched.runqsize + 1, __ATOMIC_RELAXED);  // peeked at without the lock
 }
 
 /// Takes a batch of g's from the global runnable queue (at most max, if
@@ -57,7 +65,7 @@ g* globrunqget(p* pp, int32_t max) {
     if (n > sched.runqsize) n = sched.runqsize;
     if (max > 0 && n > max) n = max;
     if (n > int32_t(std::size(pp->runq)) / 2) n = int32_t(std::size(pp->runq)) / 2;
-    sched.runqsize -= n;
+    __atomic_store_n(&sched.runqsize, sched.runqsize - n, __ATOMIC_RELAXED);  // peeked at without the lock
     g* gp = sched.runq.pop();
     n--;
     for (; n > 0; n--) runqput(pp, sched.runq.pop(), false);
@@ -96,7 +104,7 @@ void pidleput(p* pp) {
     updateTimerPMask(pp);  // clear if there are no timers.
     idlepMask.set(pp->id);
     pp->link = sched.pidle;
-    sched.pidle = pp;
+    __atomic_store_n(&sched.pidle, pp, __ATOMIC_RELAXED);  // exitsyscallfast peeks without the lock
     sched.npidle.fetch_add(1);
 }
 
@@ -108,7 +116,7 @@ p* pidleget() {
         // Timer may get added at any time now.
         timerpMask.set(pp->id);
         idlepMask.clear(pp->id);
-        sched.pidle = pp->link;
+        __atomic_store_n(&sched.pidle, pp->link, __ATOMIC_RELAXED);
         sched.npidle.fetch_sub(1);
     }
     return pp;
@@ -150,7 +158,7 @@ void runqput(p* pp, g* gp, bool next) {
     if (next) {
         guintptr oldnext;
         do {
-            oldnext = pp->runnext;
+            oldnext = guintptr::of(pp->runnext.load());
         } while (!pp->runnext.cas(oldnext, guintptr::of(gp)));
         if (oldnext.v == 0) return;
         // Kick the old runnext out to the regular run queue.
@@ -160,7 +168,7 @@ void runqput(p* pp, g* gp, bool next) {
         uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);  // synchronize with consumers
         uint32_t t = pp->runqtail;
         if (t - h < std::size(pp->runq)) {
-            pp->runq[t % std::size(pp->runq)].set(gp);
+            pp->runq[t % std::size(pp->runq)].store(gp);
             __atomic_store_n(&pp->runqtail, t + 1, __ATOMIC_RELEASE);  // makes the item available
             return;
         }
@@ -177,7 +185,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
     uint32_t n = t - h;
     n = n / 2;
     if (n != half) throw_("runqputslow: queue is not full");
-    for (uint32_t i = 0; i < n; i++) batch[i] = pp->runq[(h + i) % std::size(pp->runq)].ptr();
+    for (uint32_t i = 0; i < n; i++) batch[i] = pp->runq[(h + i) % std::size(pp->runq)].load();
     if (!__atomic_compare_exchange_n(&pp->runqhead, &h, h + n, false, __ATOMIC_RELEASE,
                                      __ATOMIC_RELAXED))
         return false;  // cas-release, commits consume
@@ -193,7 +201,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
 /// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqget}
 g* runqget(p* pp, bool* inheritTime) {
     // If there's a runnext, it's the next G to run.
-    guintptr next = pp->runnext;
+    guintptr next = guintptr::of(pp->runnext.load());
     // If the runnext is non-0 and the CAS fails, it could only have been stolen
     // by another P, because other Ps can race to set runnext to 0, but only the
     // current P can set it to non-0. Hence, no need to retry this CAS.
@@ -206,7 +214,7 @@ g* runqget(p* pp, bool* inheritTime) {
         uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
         uint32_t t = pp->runqtail;
         if (t == h) return nullptr;
-        g* gp = pp->runq[h % std::size(pp->runq)].ptr();
+        g* gp = pp->runq[h % std::size(pp->runq)].load();
         if (__atomic_compare_exchange_n(&pp->runqhead, &h, h + 1, false, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED))
             return gp;
@@ -218,7 +226,7 @@ g* runqget(p* pp, bool* inheritTime) {
 /// @gosrc{proc.go,runqdrain}
 gQueue runqdrain(p* pp) {
     gQueue drainQ;
-    guintptr oldNext = pp->runnext;
+    guintptr oldNext = guintptr::of(pp->runnext.load());
     if (oldNext.v != 0 && pp->runnext.cas(oldNext, guintptr{})) drainQ.pushBack(oldNext.ptr());
     for (;;) {
         uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
@@ -231,7 +239,7 @@ gQueue runqdrain(p* pp) {
             continue;  // cas-release, commits consume
         // Advance the head before touching the g's: only then are they ours,
         // so writing their schedlink cannot race with a thief (Go's order).
-        for (uint32_t i = 0; i < qn; i++) drainQ.pushBack(pp->runq[(h + i) % std::size(pp->runq)].ptr());
+        for (uint32_t i = 0; i < qn; i++) drainQ.pushBack(pp->runq[(h + i) % std::size(pp->runq)].load());
         return drainQ;
     }
 }
@@ -261,15 +269,16 @@ uint32_t runqgrab(p* pp, guintptr (&batch)[256], uint32_t batchHead, bool stealR
                         usleep(3);
                     }
                     if (!pp->runnext.cas(next, guintptr{})) continue;
-                    batch[batchHead % std::size(batch)] = next;
+                    batch[batchHead % std::size(batch)].store(next.ptr());
                     return 1;
                 }
             }
             return 0;
         }
         if (n > std::size(pp->runq) / 2) continue;  // read inconsistent h and t
+        // batch is the thief's own runq, whose slots other thieves may read.
         for (uint32_t i = 0; i < n; i++)
-            batch[(batchHead + i) % std::size(batch)] = pp->runq[(h + i) % std::size(pp->runq)];
+            batch[(batchHead + i) % std::size(batch)].store(pp->runq[(h + i) % std::size(pp->runq)].load());
         if (__atomic_compare_exchange_n(&pp->runqhead, &h, h + n, false, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED))
             return n;  // cas-release, commits consume

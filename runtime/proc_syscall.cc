@@ -47,7 +47,7 @@ static void reentersyscall(uintptr_t pc, uintptr_t sp, uintptr_t bp) {
     g* gp = getg();
     // Disable preemption because during this function g is in Gsyscall status,
     // but can have inconsistent g->sched, do not let GC observe it.
-    gp->m->locks++;
+    __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);  // m.locks: see lock()
     save(pc, sp, bp);
     gp->syscallsp = sp;
     gp->syscallpc = pc;
@@ -67,12 +67,12 @@ static void reentersyscall(uintptr_t pc, uintptr_t sp, uintptr_t bp) {
     if (sched.sysmonwait.load()) systemstack(entersyscall_sysmon);
     gp->m->syscalltick = gp->m->p->syscalltick;
     p* pp = gp->m->p;
-    pp->m = nullptr;
+    __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // read by preemptone, schedtrace
     gp->m->oldp = pp;
-    gp->m->p = nullptr;
+    __atomic_store_n(&gp->m->p, nullptr, __ATOMIC_RELAXED);  // read by schedtrace
     pp->status.store(Psyscall);
     if (sched.gcwaiting.load()) systemstack(entersyscall_gcwait);
-    gp->m->locks--;
+    __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
 }
 
 /// Called before a system call that may block: the goroutine's P can run
@@ -101,7 +101,7 @@ void entersyscall_gcwait() {
     lock(&sched.lock);
     uint32_t s = Psyscall;
     if (sched.stopwait > 0 && pp->status.compare_exchange_strong(s, Pgcstop)) {
-        pp->syscalltick++;
+        __atomic_store_n(&pp->syscalltick, pp->syscalltick + 1, __ATOMIC_RELAXED);  // read by retake
         if (--sched.stopwait == 0) notewakeup(&sched.stopnote);
     }
     unlock(&sched.lock);
@@ -113,9 +113,10 @@ static void entersyscallblock_handoff();
 /// the P is handed off at once. Runs on: g. @gosrc{proc.go,entersyscallblock}
 void entersyscallblock() {
     g* gp = getg();
-    gp->m->locks++;  // see comment in entersyscall
+    __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);  // see comment in entersyscall
     gp->m->syscalltick = gp->m->p->syscalltick;
-    gp->m->p->syscalltick++;
+    // p.syscalltick is stored atomically throughout: retake reads it.
+    __atomic_store_n(&gp->m->p->syscalltick, gp->m->p->syscalltick + 1, __ATOMIC_RELAXED);
     // Leave SP around for GC and traceback.
     uintptr_t pc = getcallerpc(), sp = getcallersp();
     save(pc, sp, *reinterpret_cast<uintptr_t*>(__builtin_frame_address(0)));
@@ -126,7 +127,7 @@ void entersyscallblock() {
     }
     casgstatus(gp, Grunning, Gsyscall);
     systemstack(entersyscallblock_handoff);
-    gp->m->locks--;
+    __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
 }
 
 /// entersyscallblock's second half: gives the P to another M.
@@ -143,22 +144,22 @@ static void exitsyscall0(g* gp);
 /// resume on the same M, but maybe with another P). @gosrc{proc.go,exitsyscall}
 void exitsyscall() {
     g* gp = getg();
-    gp->m->locks++;  // see comment in entersyscall
+    __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);  // see comment in entersyscall
     if (getcallersp() > gp->syscallsp) throw_("exitsyscall: syscall frame is no longer valid");
     gp->waitsince = 0;
     p* oldp = gp->m->oldp;
     gp->m->oldp = nullptr;
     if (exitsyscallfast(oldp)) {
         // There's a cpu for us, so we can run.
-        gp->m->p->syscalltick++;
+        __atomic_store_n(&gp->m->p->syscalltick, gp->m->p->syscalltick + 1, __ATOMIC_RELAXED);
         // We need to cas the status and scan before resuming...
         casgstatus(gp, Gsyscall, Grunning);
         gp->syscallsp = 0;
-        gp->m->locks--;
+        __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
         gp->stackguard0 = gp->stack.lo + stackGuard;
         return;
     }
-    gp->m->locks--;
+    __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
     // Call the scheduler.
     mcall(exitsyscall0);
     // Scheduler returned, so we're allowed to run now.
@@ -169,7 +170,7 @@ void exitsyscall() {
     // is not running.
     gp = getg();  // gort: TLS re-read: we may be on another M now
     gp->syscallsp = 0;
-    gp->m->p->syscalltick++;
+    __atomic_store_n(&gp->m->p->syscalltick, gp->m->p->syscalltick + 1, __ATOMIC_RELAXED);
 }
 
 static bool exitsyscallfast_pidle();
@@ -201,7 +202,8 @@ static bool exitsyscallfast(p* oldp) {
 /// @gosrc{proc.go,exitsyscallfast_reacquired}
 void exitsyscallfast_reacquired() {
     g* gp = getg();
-    if (gp->m->syscalltick != gp->m->p->syscalltick) gp->m->p->syscalltick++;
+    if (gp->m->syscalltick != gp->m->p->syscalltick)
+        __atomic_store_n(&gp->m->p->syscalltick, gp->m->p->syscalltick + 1, __ATOMIC_RELAXED);
 }
 
 /// Takes an idle P, waking sysmon if it sleeps. Runs on: g0.
@@ -262,8 +264,9 @@ static void exitsyscall0(g* gp) {
 /// Runs on: g. @gosrc{proc.go,dolockOSThread}
 static void dolockOSThread() {
     g* gp = getg();
-    gp->m->lockedg = gp;
-    gp->lockedm = gp->m;
+    // Release stores: schedtrace follows them from sysmon's M.
+    __atomic_store_n(&gp->m->lockedg, gp, __ATOMIC_RELEASE);
+    __atomic_store_n(&gp->lockedm, gp->m, __ATOMIC_RELEASE);
 }
 
 /// Wires the calling goroutine to its current OS thread: it always runs on
@@ -292,8 +295,8 @@ void lockOSThread() {
 static void dounlockOSThread() {
     g* gp = getg();
     if (gp->m->lockedInt != 0 || gp->m->lockedExt != 0) return;
-    gp->m->lockedg = nullptr;
-    gp->lockedm = nullptr;
+    __atomic_store_n(&gp->m->lockedg, nullptr, __ATOMIC_RELAXED);  // read by schedtrace
+    __atomic_store_n(&gp->lockedm, nullptr, __ATOMIC_RELAXED);
 }
 
 /// Undoes one LockOSThread; a no-op if the goroutine is not locked.

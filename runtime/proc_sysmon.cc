@@ -66,6 +66,9 @@ void checkdead() {
         throw_("checkdead: inconsistent counts");
     }
     int grunning = 0;
+    // Go's forEachG: allglock keeps allgadd on another M from reallocating
+    // allgs under the loop (sched.lock does not).
+    lock(&allglock);
     for (g* gp : allgs) {
         uint32_t s = readgstatus(gp);
         switch (s & ~Gscan) {
@@ -77,14 +80,16 @@ void checkdead() {
         case Grunning:
         case Gsyscall:
             printstring("runtime: checkdead: find g ");
-            printuint(gp->goid);
+            printuint(__atomic_load_n(&gp->goid, __ATOMIC_RELAXED));
             printstring(" in status ");
             printuint(s);
             printstring("\n");
+            unlock(&allglock);  // gort: the fatal report (schedtrace) takes it
             unlock(&sched.lock);
             throw_("checkdead: runnable g");
         }
     }
+    unlock(&allglock);
     if (grunning == 0) {  // possible if main goroutine calls runtime·Goexit()
         unlock(&sched.lock);  // unlock so that GODEBUG=scheddetail=1 doesn't hang
         fatal("no goroutines (main called runtime.Goexit) - deadlock!");
@@ -292,7 +297,7 @@ void schedtrace(bool detailed) {
             printstring(" runqsize=");
             printuint(t - h);
             printstring(" gfreecnt=");
-            printint(pp->gFree.n);
+            printint(__atomic_load_n(&pp->gFree.n, __ATOMIC_RELAXED));
             printstring(" timerslen=");
             printint(__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED));
             printstring("\n");
@@ -322,23 +327,23 @@ void schedtrace(bool detailed) {
             printstring("nil");
         printstring(" curg=");
         if (curg != nullptr)
-            printuint(curg->goid);
+            printuint(__atomic_load_n(&curg->goid, __ATOMIC_RELAXED));
         else
             printstring("nil");
         // gort has no allocator of its own and no preemptoff reasons.
         printstring(" mallocing=0 throwing=");
-        printint(mp->throwing);
+        printint(__atomic_load_n(&mp->throwing, __ATOMIC_RELAXED));
         printstring(" preemptoff= locks=");
-        printint(mp->locks);
+        printint(__atomic_load_n(&mp->locks, __ATOMIC_RELAXED));
         printstring(" dying=");
-        printint(mp->dying);
+        printint(__atomic_load_n(&mp->dying, __ATOMIC_RELAXED));
         printstring(" spinning=");
-        printbool(mp->spinning);
+        printbool(__atomic_load_n(&mp->spinning, __ATOMIC_RELAXED));
         printstring(" blocked=");
-        printbool(mp->blocked);
+        printbool(__atomic_load_n(&mp->blocked, __ATOMIC_RELAXED));
         printstring(" lockedg=");
         if (lockedg != nullptr)
-            printuint(lockedg->goid);
+            printuint(__atomic_load_n(&lockedg->goid, __ATOMIC_RELAXED));
         else
             printstring("nil");
         printstring("\n");
@@ -348,11 +353,11 @@ void schedtrace(bool detailed) {
         m* mp = __atomic_load_n(&gp->m, __ATOMIC_ACQUIRE);
         m* lockedm = __atomic_load_n(&gp->lockedm, __ATOMIC_ACQUIRE);
         printstring("  G");
-        printuint(gp->goid);
+        printuint(__atomic_load_n(&gp->goid, __ATOMIC_RELAXED));
         printstring(": status=");
         printuint(readgstatus(gp));
         printstring("(");
-        printstring(waitReasonString(gp->waitreason));
+        printstring(waitReasonString(__atomic_load_n(&gp->waitreason, __ATOMIC_RELAXED)));
         printstring(") m=");
         if (mp != nullptr)
             printint(mp->id);

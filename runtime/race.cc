@@ -19,11 +19,12 @@
 
 namespace runtime {
 
-/// Fibers of dead goroutines, ready for new ones.
-static struct {
+/// Fibers of dead goroutines, ready for new ones. Never destroyed: exit runs
+/// the static destructors while other Ms may still end goroutines.
+static struct racefiberpool {
     mutex lock;
     std::vector<void*> free;
-} racefibers;
+} &racefibers = *new racefiberpool;
 
 /// Makes g0 of the current M run in the OS thread's own TSan context.
 /// Runs on: g0, from mstart1 (each M, on its own thread).

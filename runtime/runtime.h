@@ -95,7 +95,7 @@ extern dbgVars debug;
 extern std::atomic<uint32_t> panicking;
 extern int32_t ncpu;
 extern bool mainStarted;
-extern std::vector<g*> allgs;  ///< every g ever created (Go: allgs)
+extern std::vector<g*>& allgs;  ///< every g ever created (Go: allgs); never destroyed
 extern mutex allglock;
 
 // ---- proc.cc ----
@@ -312,7 +312,7 @@ void semrelease1(uint32_t* addr, bool handoff);
 // ---- time.cc ----
 int64_t nanotime();
 void timeSleep(int64_t ns);
-int64_t checkTimers(p* pp, int64_t* now);
+int64_t checkTimers(p* pp, int64_t* now, bool* ran = nullptr);
 void moveTimers(p* pp, p* src);
 int64_t nobarrierWakeTime(p* pp);
 int64_t timeSleepUntil();
@@ -359,6 +359,14 @@ void lockinit();
 void lock2(mutex* l);
 void unlock2wake(mutex* l);
 extern bool asymfence;
+extern uint32_t locksleepers[256];
+
+/// The number of threads asleep (or about to sleep) on l, or on another
+/// mutex that hashes to the same slot: gort's nsleep, kept out of the mutex
+/// because unlock reads it after releasing l (lock_futex.cc). gort only.
+inline uint32_t* locksleep(mutex* l) {
+    return &locksleepers[(uintptr_t(l) * 0x9e3779b97f4a7c15u) >> 56];
+}
 
 /// Acquires l (Go: lock → lock2): m.locks++ and one atomic exchange when
 /// uncontended; lock2 spins and sleeps otherwise. Inline: the scheduler and
@@ -366,7 +374,8 @@ extern bool asymfence;
 /// @gosrc{lock_futex.go,lock2}
 inline void lock(mutex* l) {
     g* gp = getg();
-    if (gp) gp->m->locks++;
+    // m.locks is stored atomically (schedtrace reads it): still a plain add.
+    if (gp) __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);
     // Speculative grab for lock.
     if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0) return;
     lock2(l);
@@ -380,9 +389,13 @@ inline void unlock(mutex* l) {
         __atomic_store_n(&l->key, 0, __ATOMIC_RELEASE);
     else
         __atomic_store_n(&l->key, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&l->nsleep, __ATOMIC_RELAXED) != 0) unlock2wake(l);
+    // From here on l may already be another thread's, or freed: do not touch it.
+    if (__atomic_load_n(locksleep(l), __ATOMIC_RELAXED) != 0) unlock2wake(l);
     g* gp = getg();
-    if (gp && --gp->m->locks < 0) throw_("runtime·unlock: lock count");
+    if (gp) {
+        __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
+        if (gp->m->locks < 0) throw_("runtime·unlock: lock count");
+    }
 }
 void noteclear(note* n);
 void notewakeup(note* n);

@@ -41,6 +41,11 @@ struct guintptr {
 
     g* ptr() const { return reinterpret_cast<g*>(v); }
     void set(g* gp) { v = reinterpret_cast<uintptr_t>(gp); }
+    /// ptr and set for a word that other Ms read or CAS at the same time
+    /// (p.runnext, p.runq's slots): relaxed atomics, plain movs on amd64. Go
+    /// relies on a word access being atomic; C++ must say so.
+    g* load() const { return reinterpret_cast<g*>(__atomic_load_n(&v, __ATOMIC_RELAXED)); }
+    void store(g* gp) { __atomic_store_n(&v, reinterpret_cast<uintptr_t>(gp), __ATOMIC_RELAXED); }
     /// Atomically replaces `old` by `new_`; true if it did. Go: (*guintptr).cas.
     bool cas(guintptr old, guintptr new_) {
         return __atomic_compare_exchange_n(&v, &old.v, new_.v, false, __ATOMIC_SEQ_CST,
@@ -183,10 +188,10 @@ struct gList {
 };
 
 /// A runtime lock (futex-based, lock_futex.cc). Go: `type mutex struct`.
-/// Held briefly, never across a park. @gosrc{runtime2.go,mutex}
+/// Held briefly, never across a park. The count of threads asleep on it is
+/// kept outside it (locksleep, lock_futex.cc says why). @gosrc{runtime2.go,mutex}
 struct mutex {
     uint32_t key = 0;     ///< 0 unlocked, 1 locked
-    uint32_t nsleep = 0;  ///< gort: threads asleep (or about to sleep) on key
 };
 
 /// A one-shot wake-up: sleep on it, wake it once. Go: `type note struct`.
@@ -229,6 +234,10 @@ struct timer {
 /// Who touches what: `stack`, `stackguard0`, `sched` belong to the g while it
 /// runs and to the scheduler (on g0) while it does not; `atomicstatus` is only
 /// changed with casgstatus; `schedlink` is owned by whichever queue holds the g.
+/// `m`, `goid`, `waitreason`, `preempt` and `lockedm` are also read by other
+/// Ms without locks (schedtrace, preemptone, tracebacks), as Go reads them:
+/// they are written and read with (relaxed or release/acquire) atomics, plain
+/// movs on amd64.
 /// @gosrc{runtime2.go,g}
 struct g {
     // Stack parameters. stack is [stack.lo, stack.hi). Go compares stackguard0
@@ -239,7 +248,7 @@ struct g {
     uintptr_t stackguard0;
     uintptr_t stackguard1;
 
-    struct m* m;             ///< current m; nullptr when not running
+    struct m* m;             ///< current m; nullptr when not running (atomic: see above)
     gobuf sched;             ///< saved context while not running
     uintptr_t syscallsp;     ///< if status==Gsyscall, the sp to show in tracebacks
     uintptr_t syscallpc;     ///< if status==Gsyscall, the pc to show in tracebacks
@@ -277,6 +286,10 @@ struct g {
 };
 
 /// A machine: an OS thread. Go: `type m struct` (runtime2.go).
+///
+/// An M's fields are its own, but `curg`, `p`, `lockedg`, `locks`,
+/// `spinning`, `blocked`, `throwing` and `dying` are also read by other Ms
+/// without locks (preemptone, schedtrace): the M stores them atomically.
 /// @gosrc{runtime2.go,m}
 struct m {
     g* g0;              ///< goroutine with the scheduling stack (the thread's own)
@@ -286,7 +299,7 @@ struct m {
     struct p* oldp;     ///< the p that was attached before executing a syscall
     int64_t id;
     void (*mstartfn)(); ///< run by mstart1 before schedule (sysmon's loop, mspinning)
-    int32_t locks;      ///< runtime locks held; schedule() throws if nonzero
+    int32_t locks;      ///< runtime locks held; schedule() throws if nonzero (stored atomically: schedtrace)
     int32_t dying;
     bool spinning;      ///< looking for work
     bool blocked;       ///< sleeping on a note
@@ -315,6 +328,10 @@ struct m {
 /// g to run next — it inherits the current time slice (Go's comment: a
 /// goroutine readied by the running one should run soon, e.g. the other end of
 /// a channel).
+///
+/// Besides the run queue, other Ms read `m`, `schedtick`, `syscalltick`,
+/// `preempt`, `gFree.n` and `ntimers` without locks (sysmon's retake and
+/// preemptone, schedtrace, gcount, stealing Ms): they are stored atomically.
 /// @gosrc{runtime2.go,p}
 struct p {
     int32_t id;
@@ -391,21 +408,21 @@ struct schedt {
 
     // Global runnable queue.
     gQueue runq;
-    int32_t runqsize;
+    int32_t runqsize;    ///< stored atomically: findRunnable and handoffp peek without the lock
 
     // Global cache of dead G's.
     struct {
         mutex lock;
         gList stack;    ///< Gs with stacks
         gList noStack;  ///< Gs without stacks
-        int32_t n;
+        int32_t n;      ///< stored atomically: gfget and gcount read it without the lock
     } gFree;
 
     int32_t ngsys;       ///< number of system goroutines
 
     // Stop-the-world (gort: only GOMAXPROCS stops the world; Go's GC does too).
     std::atomic<bool> gcwaiting;  ///< gc is waiting to run
-    int32_t stopwait;
+    std::atomic<int32_t> stopwait;  ///< exitsyscallfast reads it without the lock
     note stopnote;
     std::atomic<bool> sysmonwait;
     note sysmonnote;

@@ -77,7 +77,7 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
     }
     // Go's sigpanic → panicmem: an unrecovered runtime error.
     printstring("panic: runtime error: invalid memory address or nil pointer dereference\n");
-    gp->m->throwing = throwTypeNone;
+    __atomic_store_n(&gp->m->throwing, throwTypeNone, __ATOMIC_RELAXED);  // read by schedtrace
     fatalthrow(throwTypeNone);
 }
 

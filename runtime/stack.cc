@@ -85,7 +85,9 @@ static struct {
 
 /// Address ranges of the spans whose stacks all have guard pages: a span is
 /// guarded whole or not at all, so this list stays short (≤ budget/256).
-static std::vector<struct stack> guardedspans;
+/// Never destroyed: exit runs the static destructors while other Ms may still
+/// be allocating stacks.
+static std::vector<struct stack>& guardedspans = *new std::vector<struct stack>;
 
 /// The free-list link of the free stack at lo: its top word. Runs on: g0.
 /// gort only: Go links free stacks through the gclinkptr at their base, in the

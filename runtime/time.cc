@@ -51,7 +51,10 @@ static void doaddtimer(p* pp, timer* t) {
         pp->timers = grown;
         pp->captimers = cap;
     }
-    pp->timers[pp->ntimers++] = t;
+    pp->timers[pp->ntimers] = t;
+    // ntimers is stored atomically: checkTimers and others peek at it
+    // without the lock.
+    __atomic_store_n(&pp->ntimers, pp->ntimers + 1, __ATOMIC_RELAXED);
     std::push_heap(pp->timers, pp->timers + pp->ntimers, later);
     t->queued = true;
     updateTimer0When(pp);
@@ -98,8 +101,10 @@ void timeSleep(int64_t ns) {
 /// Runs pp's timers that are due. Returns when the next one is due (0 if
 /// none is pending). *now 0 means "not read yet": checkTimers reads the clock
 /// only if pp has timers, and leaves the reading in *now for the caller.
+/// *ran (if given) tells whether any timer ran, as Go's third result.
 /// Runs on: g0 (findRunnable). @gosrc{proc.go,checkTimers}
-int64_t checkTimers(p* pp, int64_t* nowp) {
+int64_t checkTimers(p* pp, int64_t* nowp, bool* ran) {
+    if (ran) *ran = false;
     // If there are no timers to adjust, and the first timer on the heap is
     // not yet ready to run, then there is nothing to do.
     if (__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED) == 0) return 0;
@@ -109,10 +114,11 @@ int64_t checkTimers(p* pp, int64_t* nowp) {
     while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
         timer* t = pp->timers[0];
         std::pop_heap(pp->timers, pp->timers + pp->ntimers, later);
-        pp->ntimers--;
+        __atomic_store_n(&pp->ntimers, pp->ntimers - 1, __ATOMIC_RELAXED);  // see doaddtimer
         t->queued = false;
         updateTimer0When(pp);
         unlock(&pp->timersLock);
+        if (ran) *ran = true;
         t->f(t->arg);  // runtimer: run without the lock (goready takes others)
         lock(&pp->timersLock);
     }
@@ -125,7 +131,7 @@ int64_t checkTimers(p* pp, int64_t* nowp) {
 /// Both timersLocks must be held. Runs on: g0. @gosrc{time.go,moveTimers}
 void moveTimers(p* pp, p* src) {
     for (int32_t i = 0; i < src->ntimers; i++) doaddtimer(pp, src->timers[i]);
-    src->ntimers = 0;
+    __atomic_store_n(&src->ntimers, 0, __ATOMIC_RELAXED);  // see doaddtimer
     updateTimer0When(src);
 }
 

@@ -47,9 +47,20 @@ static std::string drain(int fd) {
 }
 
 childresult runchild(const char* name, std::vector<std::string> env) {
+    // The child inherits our environment, except GORT_TEST_CHILD and the
+    // variables env sets: those must win over ours (a run under
+    // GOMAXPROCS=4 must not hide a test's GOMAXPROCS=3 from its child).
+    auto overridden = [&](const char* e) {
+        if (std::strncmp(e, "GORT_TEST_CHILD=", 16) == 0) return true;
+        for (auto& kv : env) {
+            size_t n = kv.find('=');
+            if (n != std::string::npos && std::strncmp(e, kv.c_str(), n + 1) == 0) return true;
+        }
+        return false;
+    };
     std::vector<std::string> envs;
     for (char** e = environ; *e; e++)
-        if (std::strncmp(*e, "GORT_TEST_CHILD=", 16) != 0) envs.emplace_back(*e);
+        if (!overridden(*e)) envs.emplace_back(*e);
     envs.push_back(std::string("GORT_TEST_CHILD=") + name);
     for (auto& e : env) envs.push_back(e);
     std::vector<char*> envp;

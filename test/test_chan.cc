@@ -94,7 +94,7 @@ TEST_CASE("TestChan", "[chan]") {
         {
             // Ensure that receive from empty chan blocks.
             auto c = gort::make_chan<int>(chanCap);
-            bool recv1 = false, recv2 = false;
+            std::atomic<bool> recv1{false}, recv2{false};  // they may run on other Ms
             gort::go([c, &recv1] {
                 (void)c.recv();
                 recv1 = true;
@@ -231,10 +231,11 @@ TEST_CASE("TestChan", "[chan]") {
 TEST_CASE("TestNonblockRecvRace", "[chan]") {
     // The goroutine's non-blocking receive must find c ready: it holds a
     // value, or it is closed. One P: Gosched picks which state the goroutine
-    // sees (value, value + closed, closed and drained).
+    // sees (value, value + closed, closed and drained). On several Ps the
+    // goroutines also run on other Ms: the counters are atomic.
     const int base = NumGoroutine();
     constexpr int n = 10000;
-    int notReady = 0, ran = 0;
+    std::atomic<int> notReady{0}, ran{0};
     for (int i = 0; i < n; i++) {
         auto c = gort::make_chan<int>(1);
         c.send(1);
@@ -599,19 +600,26 @@ TEST_CASE("close wakes blocked senders and they panic", "[chan][close]") {
         INFO("chanCap=" << chanCap);
         auto c = gort::make_chan<int>(chanCap);
         for (int i = 0; i < chanCap; i++) c.send(i);
-        std::vector<std::string> msgs;
+        // The senders may run on other Ms: each writes its own slot, then
+        // counts itself (atomically) as done.
+        std::array<std::string, 4> msgs;
+        std::atomic<int> nmsgs{0};
         for (int i = 0; i < 3; i++) {
-            gort::go([c, &msgs] { msgs.push_back(panicmsg([&] { c.send(42); })); });
+            gort::go([c, &msgs, &nmsgs, i] {
+                msgs[i] = panicmsg([&] { c.send(42); });
+                nmsgs++;
+            });
         }
         // and one in a select
-        gort::go([c, &msgs] {
-            msgs.push_back(panicmsg([&] { gort::select(gort::send(c, 43, [] {}), gort::recv(gort::chan<int>(), [] {})); }));
+        gort::go([c, &msgs, &nmsgs] {
+            msgs[3] = panicmsg([&] { gort::select(gort::send(c, 43, [] {}), gort::recv(gort::chan<int>(), [] {})); });
+            nmsgs++;
         });
         gort::time::Sleep(1ms);
-        CHECK(msgs.empty());  // all four blocked
+        CHECK(nmsgs == 0);  // all four blocked
         c.close();
         waitothers(base);
-        REQUIRE(msgs.size() == 4);
+        REQUIRE(nmsgs == 4);
         for (auto& m : msgs) CHECK(m == "send on closed channel");
         for (int i = 0; i < chanCap; i++) CHECK(c.recv() == i);  // the buffer survives
         CHECK(c.recv2() == std::pair<int, bool>{0, false});

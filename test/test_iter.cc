@@ -273,10 +273,11 @@ TEST_CASE("the sequence's exception reaches the caller unchanged", "[iter]") {
 
 // Go's goexits(t, f): runs f in a new goroutine, reports whether it Goexited.
 static bool goexits(const std::function<void()>& f) {
-    bool cleanExit = false, exited = false, done = false;
+    bool cleanExit = false, exited = false;
+    std::atomic<bool> done{false};  // f may run on another M
     gort::go([&] {
         struct onexit {
-            bool* e;
+            std::atomic<bool>* e;
             ~onexit() { *e = true; }
         } guard{&done};
         f();

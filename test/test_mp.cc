@@ -177,12 +177,17 @@ TEST_CASE("thousands of goroutines in blocking system calls at once", "[mp][sysc
     // All slept at once: far less than n × 200 ms (each needed an M of its own).
     CHECK(took < int64_t(20) * 1'000'000'000);
     INFO("threads: " << mcount());
-    CHECK(mcount() > 100);
+    // Under TSan, creating a thread and each sysmon tick take so long that
+    // the first sleeps end (and free their Ms) after some 50-70 Ms: the
+    // count says nothing there. Go's tests skip such checks under -race.
+    if (!raceenabled) CHECK(mcount() > 100);
 }
 
 TEST_CASE("Gosched storms while Ps steal: every goroutine runs all its rounds", "[mp][steal]") {
     gorttest::gomaxprocs four(4);  // more Ps than cores
-    constexpr int n = 200, rounds = 2000;
+    // Fewer rounds under TSan (5-15 times slower), or the 400,000 switches
+    // outlast waitfor's 20 s.
+    constexpr int n = 200, rounds = raceenabled ? 200 : 2000;
     std::atomic<long> total{0};
     for (int i = 0; i < n; i++)
         gort::go([&] {

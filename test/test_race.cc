@@ -1,6 +1,7 @@
 // test_race.cc — the ThreadSanitizer build (runtime/race.h): TSan still sees
 // races through goroutine fibers, and names the goroutine in its report.
 // Without TSan there is nothing to check and the tests only run the child.
+#include <atomic>
 #include <thread>
 
 #include "chan.h"
@@ -15,8 +16,14 @@ GORT_CHILD(race_goroutine_thread) {
     // A goroutine and an OS thread write racetest_shared with nothing in between:
     // a data race, whichever writes first.
     std::thread t([] { racetest_shared = 1; });
-    gort::go([] { racetest_shared = 2; });
-    Gosched();
+    // With several Ps the goroutine may run on another M, after goroutine 1
+    // has already exited the process: wait until it has written.
+    static std::atomic<bool> wrote{false};
+    gort::go([] {
+        racetest_shared = 2;
+        wrote = true;
+    });
+    while (!wrote) Gosched();
     t.join();
 }
 

@@ -1,6 +1,8 @@
 // test_stack.cc — goroutine stacks: size, reuse, guard pages, the fallbacks without one.
 #include <sys/mman.h>
 
+#include <atomic>
+
 #include "gorttest.h"
 
 using namespace runtime;
@@ -17,11 +19,13 @@ static std::string overflowheader() {
 TEST_CASE("a goroutine's stack has the configured size and holds its frames", "[stack]") {
     struct stack s {};
     uintptr_t sp = 0;
+    std::atomic<bool> done{false};  // it may run on another M
     gort::go([&] {
         s = getg()->stack;
         sp = uintptr_t(__builtin_frame_address(0));
+        done = true;
     });
-    Gosched();
+    while (!done) Gosched();
     CHECK(s.hi - s.lo == startingStackSize);
     CHECK(sp > s.lo);
     CHECK(sp < s.hi);
@@ -41,9 +45,10 @@ TEST_CASE("stackalloc and stackfree recycle through the P's cache", "[stack]") {
 }
 
 TEST_CASE("the page below a goroutine's stack is a guard page", "[stack]") {
-    uintptr_t lo = 0;
-    gort::go([&] { lo = getg()->stack.lo; });
-    Gosched();
+    std::atomic<uintptr_t> golo{0};  // it may run on another M
+    gort::go([&] { golo = getg()->stack.lo; });
+    while (golo == 0) Gosched();
+    uintptr_t lo = golo;
     REQUIRE(lo != 0);
     // mprotect succeeds on a mapped page; reading /proc/self/maps would show
     // the ---p mapping. Here: the page is mapped and not accessible, which
