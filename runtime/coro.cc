@@ -84,6 +84,7 @@ static void corostartfn(funcval*) {
 }
 
 static void coroswitch_m(g* gp);
+[[noreturn, gnu::cold, gnu::noinline]] static void corolockmismatch(m* mp, coro* c);
 
 #ifndef GORT_CORO_CAS
 #define GORT_CORO_CAS 1
@@ -142,22 +143,8 @@ static void coroswitch_m(g* gp) {
     // called newcoro.
     bool locked = gp->lockedm != nullptr;
     if (c->mp != nullptr || locked) {
-        if (mp != c->mp || mp->lockedInt != c->lockedInt || mp->lockedExt != c->lockedExt) {
-            printstring("coro: got thread ");
-            printhex(uintptr_t(mp));
-            printstring(", want ");
-            printhex(uintptr_t(c->mp));
-            printstring("\ncoro: got lock internal ");
-            printuint(mp->lockedInt);
-            printstring(", want ");
-            printuint(c->lockedInt);
-            printstring("\ncoro: got lock external ");
-            printuint(mp->lockedExt);
-            printstring(", want ");
-            printuint(c->lockedExt);
-            printstring("\n");
-            throw_("coro: OS thread locking must match locking at coroutine creation");
-        }
+        if (mp != c->mp || mp->lockedInt != c->lockedInt || mp->lockedExt != c->lockedExt)
+            corolockmismatch(mp, c);
     }
     // Detach the goroutine from the thread; we'll attach to the goroutine
     // we're switching to before returning (gdestroy then leaves the M alone).
@@ -219,6 +206,26 @@ static void coroswitch_m(g* gp) {
     // Switch to gnext. Does not return.
     racegogo(gnext);
     gogo(&gnext->sched);
+}
+
+/// coroswitch_m's report of a switch whose thread locking does not match
+/// the coroutine's creation, out of line so the switch stays short.
+/// Runs on: g0. gort only: the printing half of go1.23's check in coroswitch_m.
+static void corolockmismatch(m* mp, coro* c) {
+    printstring("coro: got thread ");
+    printhex(uintptr_t(mp));
+    printstring(", want ");
+    printhex(uintptr_t(c->mp));
+    printstring("\ncoro: got lock internal ");
+    printuint(mp->lockedInt);
+    printstring(", want ");
+    printuint(c->lockedInt);
+    printstring("\ncoro: got lock external ");
+    printuint(mp->lockedExt);
+    printstring(", want ");
+    printuint(c->lockedExt);
+    printstring("\n");
+    throw_("coro: OS thread locking must match locking at coroutine creation");
 }
 
 }  // namespace runtime

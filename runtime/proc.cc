@@ -975,6 +975,24 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
 
 // (saveAncestors: GODEBUG=tracebackancestors is not supported.)
 
+/// Moves g's from pp's free list to the global one until keep are left: the
+/// shared half of gfput and gfpurge (Go writes the loop in both).
+/// Runs on: g0. gort only.
+static void gfspill(p* pp, int32_t keep) {
+    gList stackQ;
+    int32_t inc = 0;
+    while (pp->gFree.n > keep) {
+        g* g1 = pp->gFree.list.pop();
+        __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
+        stackQ.push(g1);
+        inc++;
+    }
+    lock(&sched.gFree.lock);
+    while (g* g1 = stackQ.pop()) sched.gFree.stack.push(g1);
+    __atomic_store_n(&sched.gFree.n, sched.gFree.n + inc, __ATOMIC_RELAXED);
+    unlock(&sched.gFree.lock);
+}
+
 /// Puts a dead g on the P's free list; above 64, moves half to the global
 /// list. Its stack stays with it (Go frees non-standard sizes only).
 /// Runs on: g0. @gosrc{proc.go,gfput}
@@ -984,20 +1002,8 @@ static void gfput(p* pp, g* gp) {
     // them without the locks.
     pp->gFree.list.push(gp);
     __atomic_store_n(&pp->gFree.n, pp->gFree.n + 1, __ATOMIC_RELAXED);
-    if (pp->gFree.n >= 64) {
-        gList stackQ;
-        int32_t inc = 0;
-        while (pp->gFree.n >= 32) {
-            g* g1 = pp->gFree.list.pop();
-            __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
-            stackQ.push(g1);
-            inc++;
-        }
-        lock(&sched.gFree.lock);
-        while (g* g1 = stackQ.pop()) sched.gFree.stack.push(g1);
-        __atomic_store_n(&sched.gFree.n, sched.gFree.n + inc, __ATOMIC_RELAXED);
-        unlock(&sched.gFree.lock);
-    }
+    // Move half of the local free list to the global one.
+    if (pp->gFree.n >= 64) gfspill(pp, 31);
 }
 
 /// Gets a dead g from the P's free list, refilling it from the global list
@@ -1026,17 +1032,7 @@ static g* gfget(p* pp) {
 /// Moves all of pp's free g's to the global free list (pp is being
 /// destroyed). Runs on: g0. @gosrc{proc.go,gfpurge}
 void gfpurge(p* pp) {
-    int32_t inc = 0;
-    gList stackQ;
-    while (g* gp = pp->gFree.list.pop()) {
-        __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
-        stackQ.push(gp);
-        inc++;
-    }
-    lock(&sched.gFree.lock);
-    while (g* gp = stackQ.pop()) sched.gFree.stack.push(gp);
-    __atomic_store_n(&sched.gFree.n, sched.gFree.n + inc, __ATOMIC_RELAXED);
-    unlock(&sched.gFree.lock);
+    gfspill(pp, 0);
 }
 
 // (LockOSThread, UnlockOSThread, badunlockosthread: proc_syscall.cc.)
