@@ -560,7 +560,7 @@ TEST_CASE("TestSelectDuplicateChannel", "[chan]") {
     gort::time::Sleep(1ms);  // make sure goroutine A gets queued first on c
 
     // goroutine B
-    int gotB = -1;
+    std::atomic<int> gotB = -1;  // written on B's M, read after waitothers: no channel orders it
     gort::go([&, c] { gotB = c.recv(); });
     gort::time::Sleep(1ms);  // make sure goroutine B gets queued on c before continuing
 
