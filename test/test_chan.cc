@@ -788,7 +788,7 @@ TEST_CASE("select moves the value of the chosen send case only", "[chan][select]
 namespace {
 /// A move-only value that counts the live objects of its type.
 struct tracked {
-    static inline int live = 0;
+    static inline std::atomic<int> live = 0;  // sender and receiver may be on different Ms
     std::unique_ptr<int> p;
     tracked() { live++; }
     explicit tracked(int v) : p(std::make_unique<int>(v)) { live++; }
