@@ -20,9 +20,13 @@ inline void printgstates(int indent) {
     for (runtime::g* gp : gs) {
         if (gp == runtime::getg()) continue;
         switch (runtime::readgstatus(gp)) {
-        case runtime::Gwaiting:
-            states[std::string("waiting [") + runtime::waitReasonString(gp->waitreason) + "]"]++;
+        case runtime::Gwaiting: {
+            // gp may be parking on another M right now: read its wait
+            // reason atomically, as the runtime's schedtrace does.
+            runtime::waitReason r = __atomic_load_n(&gp->waitreason, __ATOMIC_RELAXED);
+            states[std::string("waiting [") + runtime::waitReasonString(r) + "]"]++;
             break;
+        }
         case runtime::Grunnable: states["runnable"]++; break;
         case runtime::Grunning: states["running"]++; break;
         default: break;

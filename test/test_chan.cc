@@ -789,7 +789,7 @@ TEST_CASE("select moves the value of the chosen send case only", "[chan][select]
 namespace {
 /// A move-only value that counts the live objects of its type.
 struct tracked {
-    static inline int live = 0;
+    static inline std::atomic<int> live = 0;  // sender and receiver may be on different Ms
     std::unique_ptr<int> p;
     tracked() { live++; }
     explicit tracked(int v) : p(std::make_unique<int>(v)) { live++; }
@@ -1121,15 +1121,24 @@ TEST_CASE("TestOncePanic", "[chan][sync]") {
 TEST_CASE("time.Sleep: sleepers of 30/20/10 ms wake in deadline order", "[chan][sleep]") {
     const int base = NumGoroutine();
     auto woke = gort::make_chan<int>(3);
-    int64_t start = runtime::nanotime();
+    // On several Ps the three may start sleeping far apart (under TSan a
+    // goroutine's first run costs milliseconds): let them all run first,
+    // then start their sleeps together by closing a channel.
+    auto start = gort::make_chan<int>();
+    std::atomic<int> ready{0};
     std::vector<int64_t> elapsed(31);
     for (int ms : {30, 20, 10}) {
-        gort::go([woke, ms, start, &elapsed] {
+        gort::go([woke, start, ms, &ready, &elapsed] {
+            ready++;
+            (void)start.recv2();
+            int64_t t0 = runtime::nanotime();
             gort::time::Sleep(std::chrono::milliseconds(ms));
-            elapsed[ms] = runtime::nanotime() - start;
+            elapsed[ms] = runtime::nanotime() - t0;
             woke.send(ms);
         });
     }
+    while (ready < 3) Gosched();
+    start.close();
     CHECK(woke.recv() == 10);
     CHECK(woke.recv() == 20);
     CHECK(woke.recv() == 30);
