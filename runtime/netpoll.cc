@@ -28,12 +28,14 @@ namespace runtime {
 static uint32_t netpollWakeSig;
 
 /// Reports whether netpoll can be used. Always: gort's needs no set-up.
+/// Runs on: g or g0.
 /// @gosrc{netpoll.go,netpollinited}
 bool netpollinited() {
     return true;
 }
 
 /// Reports whether goroutines wait on I/O. Never: gort does no network I/O.
+/// Runs on: g or g0.
 /// @gosrc{netpoll.go,netpollAnyWaiters}
 bool netpollAnyWaiters() {
     return false;

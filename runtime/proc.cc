@@ -50,7 +50,6 @@ bool mainStarted;
 std::vector<g*>& allgs = *new std::vector<g*>;
 mutex allglock;
 
-static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
 
 // The mcall continuations, defined below in Go's order.
 static void park_m(g* gp);
@@ -184,13 +183,13 @@ void releaseSudog(sudog* s) {
 /// Moves all of pp's cached sudogs to the central cache (pp is being
 /// destroyed; Go leaves them to the GC). Runs on: g0. gort only.
 void sudogcacheflush(p* pp) {
+    lock(&sched.sudoglock);
     while (pp->nsudog > 0) {
         sudog* s = pp->sudogbuf[--pp->nsudog];
-        lock(&sched.sudoglock);
         s->next = sched.sudogcache;
         sched.sudogcache = s;
-        unlock(&sched.sudoglock);
     }
+    unlock(&sched.sudoglock);
 }
 
 /// Called when mcall finds it is already on g0. Runs on: g0.

@@ -29,7 +29,6 @@ namespace runtime {
 
 m* allm;           ///< all Ms, linked through m.alllink (Go: allm)
 int32_t newprocs;  ///< GOMAXPROCS(n) waiting for startTheWorld
-static constexpr uintptr_t stackGuard = 928;
 
 /// Reserves the next M id; sched.lock must be held. Runs on: g0.
 /// @gosrc{proc.go,mReserveID}

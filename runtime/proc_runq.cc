@@ -72,17 +72,17 @@ g* globrunqget(p* pp, int32_t max) {
     return gp;
 }
 
-/// Reports whether the P's bit is set. @gosrc{proc.go,pMask.read}
+/// Reports whether the P's bit is set. Runs on: g0. @gosrc{proc.go,pMask.read}
 bool pMask::read(uint32_t id) const {
     return (w[id / 32].load() & (uint32_t(1) << (id % 32))) != 0;
 }
 
-/// Sets the P's bit. @gosrc{proc.go,pMask.set}
+/// Sets the P's bit. Runs on: g0. @gosrc{proc.go,pMask.set}
 void pMask::set(int32_t id) {
     w[id / 32].fetch_or(uint32_t(1) << (id % 32));
 }
 
-/// Clears the P's bit. @gosrc{proc.go,pMask.clear}
+/// Clears the P's bit. Runs on: g0. @gosrc{proc.go,pMask.clear}
 void pMask::clear(int32_t id) {
     w[id / 32].fetch_and(~(uint32_t(1) << (id % 32)));
 }
@@ -350,6 +350,8 @@ g* gList::pop() {
 
 // ---- randomOrder ----
 
+/// Greatest common divisor, for randomOrder.reset. Runs on: g0.
+/// @gosrc{proc.go,gcd}
 static uint32_t gcd(uint32_t a, uint32_t b) {
     while (b != 0) {
         uint32_t t = a % b;

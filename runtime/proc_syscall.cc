@@ -21,8 +21,6 @@
 
 namespace runtime {
 
-static constexpr uintptr_t stackGuard = 928;
-
 /// Records pc, sp (and gort: bp) as the g's context, so that tracebacks and
 /// debuggers see where a goroutine in a system call is. Runs on: g.
 /// @gosrc{proc.go,save}

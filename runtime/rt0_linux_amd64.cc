@@ -14,8 +14,6 @@
 
 namespace runtime {
 
-static constexpr uintptr_t stackGuard = 928;  // Go's StackGuard; only displayed
-
 /// The first frame of goroutine 1: runtime.main. A Goexit in main_main
 /// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
 /// Runs on: g (goroutine 1). gort only: the C++ side of Go's mainPC funcval.

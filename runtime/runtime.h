@@ -318,6 +318,9 @@ int64_t nobarrierWakeTime(p* pp);
 int64_t timeSleepUntil();
 
 // ---- stack.cc ----
+/// Go's stackGuard (stack.go): where stackguard0 sits above stack.lo. gort has
+/// no prologue checks, so it is only recorded, for debuggers and for the layout.
+constexpr uintptr_t stackGuard = 928;
 extern uintptr_t startingStackSize;
 void stackinit();
 struct stack stackalloc(uint32_t n);

@@ -41,7 +41,8 @@ static void setTraceback(const char* level) {
 }
 
 /// Parses s as a decimal int32 (with an optional '-'), as Go's atoi32: false
-/// for anything else, including overflow. @gosrc{string.go,atoi32}
+/// for anything else, including overflow. Runs on: g0 (schedinit).
+/// @gosrc{string.go,atoi32}
 bool atoi32(const char* s, int32_t* n) {
     bool neg = *s == '-';
     if (neg) s++;
@@ -69,7 +70,8 @@ static const struct {
 
 /// Applies a GODEBUG string: comma-separated name=value, left to right (a
 /// later setting wins); unknown names, fields without '=' and values that are
-/// not numbers are ignored, as in Go. @gosrc{runtime1.go,parsegodebug}
+/// not numbers are ignored, as in Go. Runs on: g0 (schedinit).
+/// @gosrc{runtime1.go,parsegodebug}
 static void parsegodebug(const char* godebug) {
     std::string all(godebug);
     size_t start = 0;

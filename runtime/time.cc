@@ -36,7 +36,7 @@ static bool later(const timer* a, const timer* b) {
 }
 
 /// Publishes the when of pp's first timer (0: none) for lock-free readers.
-/// pp.timersLock must be held. @gosrc{time.go,updateTimer0When}
+/// pp.timersLock must be held. Runs on: g or g0. @gosrc{time.go,updateTimer0When}
 static void updateTimer0When(p* pp) {
     pp->timer0When.store(pp->ntimers > 0 ? pp->timers[0]->when : 0);
 }

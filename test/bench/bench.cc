@@ -383,7 +383,13 @@ void main_main() {
                 benchtime = std::atof(v);
         }
         if (std::strncmp(a, "-test.cpu=", 10) == 0)
-            for (const char* c = a + 10; *c; c += (*c == ',')) cpus.push_back(int(std::strtol(c, const_cast<char**>(&c), 10)));
+            for (const char* c = a + 10; *c;) {  // "1,2,4"; stops at anything else
+                char* end;
+                long n = std::strtol(c, &end, 10);
+                if (end == c || n < 1) break;
+                cpus.push_back(int(n));
+                c = *end == ',' ? end + 1 : end;
+            }
     }
     if (cpus.empty()) cpus.push_back(1);
     char cpu[256] = "unknown";
