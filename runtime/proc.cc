@@ -217,6 +217,11 @@ static void allgadd(g* gp) {
 
 // ---- Initialization ----
 
+/// Number of goroutine ids to grab from sched.goidgen to local per-P cache at once.
+/// 16 seems to provide enough amortization, but other than that it's mostly arbitrary number.
+/// @gosrc{proc.go,_GoidCacheBatch}
+constexpr uint64_t _GoidCacheBatch = 16;
+
 /// Sets up the scheduler: stacks, m0, the Ps. Runs on: g0 (m0).
 /// @gosrc{proc.go,schedinit}
 void schedinit() {
@@ -965,10 +970,19 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
     newg->parentGoid = callergp ? callergp->goid : 0;
     newg->gopc = callerpc;
     newg->startpc = reinterpret_cast<uintptr_t>(fv->fn);
+    casgstatus(newg, Gdead, Grunnable);
+    if (pp->goidcache == pp->goidcacheend) {
+        // Sched.goidgen is the last allocated id,
+        // this batch must be [sched.goidgen+1, sched.goidgen+GoidCacheBatch].
+        // At startup sched.goidgen=0, so main goroutine receives goid=1.
+        pp->goidcache = sched.goidgen.fetch_add(_GoidCacheBatch) + _GoidCacheBatch;
+        pp->goidcache -= _GoidCacheBatch - 1;
+        pp->goidcacheend = pp->goidcache + _GoidCacheBatch;
+    }
     // Atomic: schedtrace and tracebacks read the goids of all g's, and this
     // one may be a reused g they can see.
-    __atomic_store_n(&newg->goid, sched.goidgen.fetch_add(1) + 1, __ATOMIC_RELAXED);
-    casgstatus(newg, Gdead, Grunnable);
+    __atomic_store_n(&newg->goid, pp->goidcache, __ATOMIC_RELAXED);
+    pp->goidcache++;
     return newg;
 }
 

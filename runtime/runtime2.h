@@ -347,6 +347,11 @@ struct p {
     } sysmontick;
     struct m* m;         ///< back-link to associated m (nullptr if idle)
 
+    // Goroutine ids handed out by newproc1, taken from sched.goidgen in
+    // batches of _GoidCacheBatch so that Ps do not share its cache line.
+    uint64_t goidcache;
+    uint64_t goidcacheend;
+
     // Queue of runnable goroutines. Accessed without lock.
     uint32_t runqhead;
     uint32_t runqtail;
