@@ -275,12 +275,13 @@ uint32_t readgstatus(g* gp) {
 /// is a third of the cost of a Gosched. Goroutine handoffs between Ms are
 /// ordered by the run queues' own atomics (runqput's store-release).
 /// Runs on: g0. @gosrc{proc.go,casgstatus} @differs{no GC: check and store instead of a CAS loop}
-void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
+GORT_HOT void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
     uint32_t old = gp->atomicstatus.load(std::memory_order_relaxed);
     if (__builtin_expect((oldval & Gscan) || (newval & Gscan) || oldval == newval || old != oldval, 0))
         badcasgstatus(gp, oldval, newval, old);
     gp->atomicstatus.store(newval, std::memory_order_release);
 }
+GORT_HOT_END
 
 /// casgstatus's failure report, out of line so that the fast path above
 /// stays a few instructions. Runs on: either. gort only.
@@ -771,7 +772,7 @@ top:
 /// gort: also the one place every switch-out passes, so it checks the stack
 /// of goroutines that have no guard page (stackcheck, stack.cc). Runs on: g0.
 /// @gosrc{proc.go,dropg}
-void dropg() {
+GORT_HOT void dropg() {
     g* gp = getg();
     g* curg = gp->m->curg;
     if (!curg->stackguardpage) stackcheck(curg);
@@ -779,6 +780,7 @@ void dropg() {
     __atomic_store_n(&curg->m, nullptr, __ATOMIC_RELAXED);
     __atomic_store_n(&gp->m->curg, nullptr, __ATOMIC_RELAXED);
 }
+GORT_HOT_END
 
 /// gopark's unlockf for goparkunlock: releases the lock once the g is
 /// parked. Runs on: g0. @gosrc{proc.go,parkunlock_c}

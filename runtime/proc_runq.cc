@@ -199,7 +199,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
 /// Gets a g from the local runnable queue: runnext first (then *inheritTime is
 /// true: it runs in the current time slice), else the head of the ring.
 /// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqget}
-g* runqget(p* pp, bool* inheritTime) {
+GORT_HOT g* runqget(p* pp, bool* inheritTime) {
     // If there's a runnext, it's the next G to run.
     guintptr next = guintptr::of(pp->runnext.load());
     // If the runnext is non-0 and the CAS fails, it could only have been stolen
@@ -220,6 +220,7 @@ g* runqget(p* pp, bool* inheritTime) {
             return gp;
     }
 }
+GORT_HOT_END
 
 /// Takes all of pp's local runnable g's (the ring and runnext) and returns
 /// them as a queue. Executed only by the owner P. Runs on: g0.

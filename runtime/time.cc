@@ -98,18 +98,13 @@ void timeSleep(int64_t ns) {
     gopark(resetForSleep, nullptr, waitReasonSleep);
 }
 
-/// Runs pp's timers that are due. Returns when the next one is due (0 if
-/// none is pending). *now 0 means "not read yet": checkTimers reads the clock
-/// only if pp has timers, and leaves the reading in *now for the caller.
-/// *ran (if given) tells whether any timer ran, as Go's third result.
-/// Runs on: g0 (findRunnable). @gosrc{proc.go,checkTimers}
-int64_t checkTimers(p* pp, int64_t* nowp, bool* ran) {
-    if (ran) *ran = false;
-    // If there are no timers to adjust, and the first timer on the heap is
-    // not yet ready to run, then there is nothing to do.
-    if (__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED) == 0) return 0;
-    if (*nowp == 0) *nowp = nanotime();
-    int64_t now = *nowp;
+/// The locked half of checkTimers (runtime.h has the lock-free head): runs
+/// every timer of pp that is due by now, each with pp.timersLock dropped
+/// while it runs (goready takes other locks). Returns when the next timer is
+/// due (0 if none is pending); sets *ran if any timer ran. Runs on: g0 (from
+/// checkTimers). @gosrc{time.go,runtimer} (Go's checkTimers loops over
+/// runtimer, one timer per call; gort writes the loop here.)
+int64_t runtimers(p* pp, int64_t now, bool* ran) {
     lock(&pp->timersLock);
     while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
         timer* t = pp->timers[0];
