@@ -359,9 +359,9 @@ g* gList::pop() {
 // now (so it may unlock soon), and no goroutine is waiting for this P (the
 // spinner keeps its P, so spinning would hold that one up). Go spins only a
 // few short rounds, because the holder may just as well be parked or queued,
-// and spinning is then pure waste. The counts read here are
-// hints, read without sched.lock (relaxed atomics, as wakep reads npidle): a
-// stale value costs at most one round too many or too few.
+// and spinning is then pure waste. The counts read here are hints, read
+// without sched.lock (relaxed atomics, as wakep reads npidle): a stale value
+// costs at most one round too many or too few.
 
 /// Reports whether sync.Mutex's lockSlow should spin (its round i) rather
 /// than park: for active_spin rounds at most, on a multicore machine, while
