@@ -84,8 +84,8 @@ void lockinit() {
 void lock2(mutex* l) {
     for (;;) {
         // Try for lock, spinning.
-        for (int i = 0; i < 4; i++) {
-            for (int k = 0; k < 30; k++) __builtin_ia32_pause();  // procyield
+        for (int i = 0; i < active_spin; i++) {
+            procyield(active_spin_cnt);
             if (__atomic_load_n(&l->key, __ATOMIC_RELAXED) == 0 &&
                 __atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0)
                 return;

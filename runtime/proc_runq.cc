@@ -137,7 +137,8 @@ p* pidlegetSpinning() {
 
 /// Reports whether pp has no goroutines on its local run queue. Reads
 /// runqhead, runqtail and runnext so that a concurrent runqput that moves
-/// runnext into the ring is not missed. Runs on: g0. @gosrc{proc.go,runqempty}
+/// runnext into the ring is not missed. Runs on: g0, or g (canSpin).
+/// @gosrc{proc.go,runqempty}
 bool runqempty(p* pp) {
     for (;;) {
         uint32_t head = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
@@ -347,6 +348,41 @@ g* gList::pop() {
     g* gp = head.ptr();
     if (gp != nullptr) head = gp->schedlink;
     return gp;
+}
+
+// (setMaxThreads, procPin, procUnpin and their sync linknames: gort has no
+// debug.SetMaxThreads and no sync.Pool.)
+
+// ---- Active spinning for sync.Mutex ----
+//
+// A goroutine that finds a sync.Mutex locked may spin a little before it
+// parks, if that can pay off: the holder may be running on another CPU right
+// now (so it may unlock soon), and no goroutine is waiting for this P (the
+// spinner keeps its P, so spinning would hold that one up). Go spins only a
+// few short rounds, because the holder may just as well be parked or queued,
+// and spinning is then pure waste. The counts read here are hints, read
+// without sched.lock (relaxed atomics, as wakep reads npidle): a stale value
+// costs at most one round too many or too few.
+
+/// Reports whether sync.Mutex's lockSlow should spin (its round i) rather
+/// than park: for active_spin rounds at most, on a multicore machine, while
+/// some other P runs a goroutine (not all others are idle or spinning) and
+/// this P's run queue is empty. Runs on: g, with a P.
+/// @gosrc{proc.go,sync_runtime_canSpin}
+bool sync_runtime_canSpin(int i) {
+    int32_t procs = __atomic_load_n(&gomaxprocs, __ATOMIC_RELAXED);
+    int32_t npidle = sched.npidle.load(std::memory_order_relaxed);
+    int32_t nmspinning = sched.nmspinning.load(std::memory_order_relaxed);
+    if (i >= active_spin || ncpu <= 1 || procs <= npidle + nmspinning + 1) return false;
+    if (!runqempty(getg()->m->p)) return false;
+    return true;
+}
+
+/// One round of sync.Mutex's spinning: active_spin_cnt (30) PAUSEs, then
+/// lockSlow looks at the mutex again.
+/// Runs on: g. @gosrc{proc.go,sync_runtime_doSpin}
+void sync_runtime_doSpin() {
+    procyield(active_spin_cnt);
 }
 
 // ---- randomOrder ----

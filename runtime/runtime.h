@@ -204,6 +204,8 @@ g* runqget(p* pp, bool* inheritTime);
 gQueue runqdrain(p* pp);
 uint32_t runqgrab(p* pp, guintptr (&batch)[256], uint32_t batchHead, bool stealRunNextG);
 g* runqsteal(p* pp, p* p2, bool stealRunNextG);
+bool sync_runtime_canSpin(int i);
+void sync_runtime_doSpin();
 
 // ---- netpoll.cc ----
 bool netpollinited();
@@ -390,6 +392,11 @@ struct Func {
 Func FuncForPC(uintptr_t pc);
 
 // ---- lock_futex.cc ----
+/// Rounds of active spinning (lock2 and sync.Mutex) before sleeping or parking.
+/// @gosrc{lock_futex.go,active_spin}
+constexpr int active_spin = 4;
+/// procyield's cycles per round of active spinning. @gosrc{lock_futex.go,active_spin_cnt}
+constexpr uint32_t active_spin_cnt = 30;
 void lockinit();
 void lock2(mutex* l);
 void unlock2wake(mutex* l);

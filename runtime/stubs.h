@@ -166,4 +166,13 @@ inline void systemstack(F&& f) {
 #define getcallerpc() reinterpret_cast<uintptr_t>(__builtin_return_address(0))
 #define getcallersp() (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 16)
 
+/// Busy-waits for cycles rounds of the PAUSE instruction, which tells the CPU
+/// that this is a spin-wait loop (it saves power and lets a sibling
+/// hyperthread run). Used by lock2's spinning and sync.Mutex's (doSpin).
+/// Runs on: either stack. @gosrc{stubs.go,procyield}
+/// @differs{inline C++ (the PAUSE builtin); Go's is an assembly loop}
+inline void procyield(uint32_t cycles) {
+    for (; cycles != 0; cycles--) __builtin_ia32_pause();
+}
+
 }  // namespace runtime

@@ -9,8 +9,9 @@
 // next waiter), WaitGroup as a 64-bit state (counter << 32 | waiters) plus a
 // semaphore. Go's messages: `fatal error: sync: unlock of unlocked mutex`
 // (fatal, exit 2), panics `sync: negative WaitGroup counter`, ...
-// Differs from Go: no active spinning before parking (runtime_canSpin needs
-// several Ps; gort has one until issue 5).
+// Lock spins a little before parking, as Go's does, when the runtime says it
+// can pay off (runtime::sync_runtime_canSpin, proc_runq.cc: several Ps, one
+// of them running the holder, perhaps).
 #pragma once
 
 #include <atomic>
@@ -62,12 +63,37 @@ private:
     static constexpr int mutexWaiterShift = 3;
     static constexpr int64_t starvationThresholdNs = 1000000;
 
+    /// Lock's contended part. While the mutex is locked (in normal mode) and
+    /// the runtime says it can pay off, spins a few rounds; then queues on
+    /// sema_ and parks. A woken waiter competes with new arrivals (normal
+    /// mode) unless it waited over 1 ms: then it switches the mutex to
+    /// starvation mode, where Unlock hands it straight to the first waiter.
+    /// mutexWoken tells Unlock that a goroutine is already awake to take the
+    /// mutex (a woken waiter, or a spinner that set it when there were
+    /// waiters), so Unlock wakes no other; that goroutine (awoke) clears the
+    /// bit with the CAS that takes the mutex or queues it again.
+    /// Runs on: g. @gosrc{../sync/mutex.go,Mutex.lockSlow}
     void lockSlow() {
         int64_t waitStartTime = 0;
         bool starving = false, awoke = false;
+        int iter = 0;
         int32_t old = state_.load();
         for (;;) {
-            // (No active spinning: see the top of this file.)
+            // Don't spin in starvation mode, ownership is handed off to waiters
+            // so we won't be able to acquire the mutex anyway.
+            if ((old & (mutexLocked | mutexStarving)) == mutexLocked &&
+                runtime::sync_runtime_canSpin(iter)) {
+                // Active spinning makes sense.
+                // Try to set mutexWoken flag to inform Unlock
+                // to not wake other blocked goroutines.
+                if (!awoke && (old & mutexWoken) == 0 && (old >> mutexWaiterShift) != 0 &&
+                    state_.compare_exchange_strong(old, old | mutexWoken))
+                    awoke = true;
+                runtime::sync_runtime_doSpin();
+                iter++;
+                old = state_.load();
+                continue;
+            }
             int32_t next = old;
             // Don't try to acquire starving mutex, new arriving goroutines must queue.
             if ((old & mutexStarving) == 0) next |= mutexLocked;
@@ -98,6 +124,7 @@ private:
                     break;
                 }
                 awoke = true;
+                iter = 0;
             } else {
                 old = state_.load();
             }

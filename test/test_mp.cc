@@ -357,3 +357,83 @@ TEST_CASE("a panic while other Ms run is reported once, exit 2", "[mp][fatal]") 
     CHECK(startswith(e, "panic: boom on another M\n\ngoroutine 6 [running]:\n"));
     CHECK(e.find("panic: ", 1) == std::string::npos);
 }
+
+// ---- sync.Mutex on several Ps: active spinning (sync_runtime_canSpin) ----
+
+TEST_CASE("contended Mutex at GOMAXPROCS=2 and 4: every increment under the lock counts", "[mp][sync]") {
+    // Spinning waiters, woken waiters and new arrivals all race for the
+    // mutex on 2 CPUs; a plain read-pause-write counter loses updates as
+    // soon as two goroutines are inside at once, and a mutexWoken bit left
+    // set would strand the parked waiters (checkdead: deadlock).
+    constexpr int G = 8, K = raceenabled ? 2'000 : 50'000;
+    for (int procs : {2, 4}) {
+        gorttest::gomaxprocs set(procs);
+        gort::sync::Mutex mu;
+        long counter = 0;  // guarded by mu
+        gort::sync::WaitGroup wg;
+        wg.Add(G);
+        for (int i = 0; i < G; i++)
+            gort::go([&] {
+                for (int k = 0; k < K; k++) {
+                    mu.Lock();
+                    long v = counter;
+                    procyield(k % 4);  // widen the window a little
+                    counter = v + 1;
+                    mu.Unlock();
+                }
+                wg.Done();
+            });
+        wg.Wait();
+        INFO("GOMAXPROCS=" << procs);
+        CHECK(counter == long(G) * K);
+        CHECK(mu.TryLock());  // left unlocked
+        mu.Unlock();
+        waitfor(1);
+    }
+}
+
+namespace {
+
+/// Waits (without yielding: the Ps must stay as they are) until npidle and
+/// nmspinning are as given, or 5 s. Reports whether they got there.
+bool waitsched(int32_t npidle, int32_t nmspinning) {
+    int64_t deadline = nanotime() + 5'000'000'000;
+    while (sched.npidle.load() != npidle || sched.nmspinning.load() != nmspinning)
+        if (nanotime() > deadline) return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("sync_runtime_canSpin: only with another P running and nothing queued here", "[mp][sync]") {
+    if (ncpu <= 1) {  // Go never spins on one CPU
+        CHECK_FALSE(sync_runtime_canSpin(0));
+        return;
+    }
+    {
+        gorttest::gomaxprocs one(1);
+        CHECK_FALSE(sync_runtime_canSpin(0));  // no other P could hold the mutex
+    }
+    gorttest::gomaxprocs two(2);
+    std::atomic<bool> running{false}, stop{false};
+    gort::go([&] {  // keeps the other P running, never entering the scheduler
+        running = true;
+        while (!stop.load()) procyield(1);
+    });
+    while (!running.load()) Gosched();  // until it runs, on the other P
+    REQUIRE(waitsched(0, 0));
+    CHECK(sync_runtime_canSpin(0));
+    CHECK(sync_runtime_canSpin(active_spin - 1));
+    CHECK_FALSE(sync_runtime_canSpin(active_spin));  // spinning ends after 4 rounds
+
+    // A goroutine ready on this P: it goes into our runnext, and nothing
+    // takes it (no P idle, the other M never schedules) until we yield.
+    gort::go([] {});
+    CHECK_FALSE(runqempty(getg()->m->p));
+    CHECK_FALSE(sync_runtime_canSpin(0));  // spinning would hold it up
+
+    stop = true;
+    waitfor(1);  // both exit; then the other P goes idle
+    REQUIRE(waitsched(1, 0));
+    CHECK_FALSE(sync_runtime_canSpin(0));  // no other P runs: who would unlock?
+}

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -326,6 +327,57 @@ void BenchmarkParallelSum(B& b) {
     }
 }
 
+/// Go's sync benchmarkMutex(b, slack=false, work): GOMAXPROCS goroutines take
+/// turns on one Mutex; one op = one Lock/Unlock pair. Go's b.RunParallel hands
+/// out iterations from a shared counter; here each goroutine does its fixed
+/// share of b.N (the Go twin in go/mutex_test.go does the same). Inside the
+/// lock a plain counter is incremented, and checked at the end: a lost update
+/// means the Mutex let two goroutines in. With work, each goroutine does
+/// Go's 100 rounds of `foo *= 2; foo /= 2` outside the lock after each pair
+/// (which both compilers reduce to an empty 100-round loop).
+void benchmarkMutex(B& b, bool work) {
+    const int procs = GOMAXPROCS(0);
+    gort::sync::Mutex mu;
+    long counter = 0;  // guarded by mu
+    gort::sync::WaitGroup wg;
+    wg.Add(procs);
+    for (int k = 0; k < procs; k++) {
+        long n = b.N / procs + (k < b.N % procs ? 1 : 0);
+        gort::go([&, n, work] {
+            long foo = 0;
+            for (long i = 0; i < n; i++) {
+                mu.Lock();
+                counter++;
+                mu.Unlock();
+                if (work)
+                    for (int j = 0; j < 100; j++) {
+                        foo *= 2;
+                        foo /= 2;
+                        // Go's compiler folds foo (it stays 0) but keeps the
+                        // empty loop; gcc would drop it: keep it, as Go does.
+                        asm volatile("" : "+r"(j));
+                    }
+            }
+            wg.Done();
+        });
+    }
+    wg.Wait();
+    if (counter != b.N) {
+        std::fprintf(stderr, "benchmarkMutex: counter %ld, want %ld\n", counter, b.N);
+        std::exit(1);
+    }
+}
+
+/// Go's sync BenchmarkMutex: nothing but the pairs, all contention.
+void BenchmarkMutex(B& b) {
+    benchmarkMutex(b, false);
+}
+
+/// Go's sync BenchmarkMutexWork: some local work between the pairs.
+void BenchmarkMutexWork(B& b) {
+    benchmarkMutex(b, true);
+}
+
 }  // namespace
 
 extern "C" void swapctx(void** from, void* to);
@@ -416,6 +468,8 @@ void main_main() {
         {"BenchmarkChanProdCons0", BenchmarkChanProdCons0, false},
         {"BenchmarkSelectUncontended", BenchmarkSelectUncontended, false},
         {"BenchmarkParallelSum", BenchmarkParallelSum, false},
+        {"BenchmarkMutex", BenchmarkMutex, false},
+        {"BenchmarkMutexWork", BenchmarkMutexWork, false},
     };
     for (auto& bm : all) {
         if (!std::strstr(bm.name, filter)) continue;
