@@ -689,19 +689,29 @@ class GoroutineCmd(gdb.Command):
                 gdb.execute(cmd, from_tty)
             return
         with saved_selection():
-            # In GDB, assignments to sp must be done from the top-most frame,
-            # so select frame 0 first (as Go's script does).
             gdb.execute("select-frame 0")
             saved = [(r, pc_to_int(gdb.parse_and_eval("$" + r))) for r in ("pc", "sp", "rbp")]
             try:
-                gdb.parse_and_eval("$rbp = %d" % ctx.bp)
-                gdb.parse_and_eval("$sp = %d" % ctx.sp)
-                gdb.parse_and_eval("$pc = %d" % ctx.pc)
+                set_register("rbp", ctx.bp)
+                set_register("sp", ctx.sp)
+                set_register("pc", ctx.pc)
                 gdb.execute(cmd, from_tty)
             finally:
-                gdb.execute("select-frame 0")
                 for r, v in saved:
-                    gdb.parse_and_eval("$%s = %d" % (r, v))
+                    set_register(r, v)
+
+
+def set_register(name, value):
+    """$name = value in frame 0.
+
+    In GDB, assignments to registers must be done from the top-most frame (as
+    Go's script says), and each one makes gdb rebuild its frames and select
+    again the frame with the id of the one selected before, which, halfway
+    through a switch of pc, sp and bp, may be a deeper frame: so select frame
+    0 before every assignment, not once.
+    """
+    gdb.execute("select-frame 0")
+    gdb.parse_and_eval("$%s = %d" % (name, value))
 
 
 #
