@@ -135,15 +135,11 @@ class VectorValue:
 def allgs():
     """Every g ever created, dead ones included (runtime::allgs, proc.cc).
     Read without allglock: the program is stopped."""
-    return VectorValue(gdb.parse_and_eval("runtime::allgs"))
-
-
-def allm():
-    """Every M, through m.alllink (runtime::allm)."""
-    mp = gdb.parse_and_eval("runtime::allm")
-    while mp:
-        yield mp
-        mp = mp['alllink']
+    try:
+        return VectorValue(gdb.parse_and_eval("runtime::allgs"))
+    except gdb.MemoryError:
+        # allgs is a reference, bound at start-up to a vector on the heap.
+        raise gdb.GdbError("cannot read runtime::allgs: has the program started?")
 
 
 def linked_list(ptr, linkfield):
