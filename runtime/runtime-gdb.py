@@ -276,7 +276,8 @@ def funcname(pc):
 
 class saved_selection:
     """Puts back the selected thread and frame, whatever happens in between
-    (a command on another thread, or on rewritten registers)."""
+    (a command on another thread, or on rewritten registers). Go's
+    GoroutineCmd does this inline with save_frame.select()."""
 
     def __enter__(self):
         self.thread = gdb.selected_thread()
@@ -319,7 +320,7 @@ def thread_regs(thr):
 #
 
 class GPrinter:
-    "Pretty print runtime::g (Go's script has none: Go's gdb shows g raw)."
+    "One-line summary of a runtime::g (Go's script has no g printer)."
 
     def __init__(self, val):
         self.val = val
@@ -341,7 +342,7 @@ class GPrinter:
 
 
 class GobufPrinter:
-    "Pretty print runtime::gobuf, a saved context (Go: runtime.gobuf)."
+    "One-line summary of a runtime::gobuf, a saved context (Go: runtime.gobuf)."
 
     def __init__(self, val):
         self.val = val
@@ -360,7 +361,7 @@ class GobufPrinter:
 
 
 class MPrinter:
-    "Pretty print runtime::m, an OS thread (Go: runtime.m)."
+    "One-line summary of a runtime::m, an OS thread (Go: runtime.m)."
 
     def __init__(self, val):
         self.val = val
@@ -379,7 +380,7 @@ class MPrinter:
 
 
 class PPrinter:
-    "Pretty print runtime::p, a processor (Go: runtime.p)."
+    "One-line summary of a runtime::p, a processor (Go: runtime.p)."
 
     def __init__(self, val):
         self.val = val
@@ -408,8 +409,9 @@ def waitq_names(q):
 
 
 class HchanPrinter:
-    """Pretty print runtime::hchan, a channel (Go's ChanTypePrinter prints
-    the buffered elements; gort's hchan does not know their C++ type)."""
+    """One-line summary of a runtime::hchan, a channel (Go: ChanTypePrinter,
+    which lists the buffered values; gort's hchan does not know their C++
+    type, so this shows counts and waiting goroutines instead)."""
 
     def __init__(self, val):
         self.val = val
@@ -424,7 +426,7 @@ class HchanPrinter:
 
 
 class CoroPrinter:
-    "Pretty print runtime::coro (Go: runtime.coro, coro.go)."
+    "One-line summary of a runtime::coro (Go: runtime.coro, coro.go)."
 
     def __init__(self, val):
         self.val = val
@@ -483,7 +485,7 @@ def hchan_of(obj):
 
 
 class GoLenFunc(gdb.Function):
-    "Length of channels: $len(ch), ch a gort::chan<T>, hchan or hchan* (Go: $len)."
+    "$len(ch): values buffered in a gort::chan<T>, hchan or hchan* (Go: GoLenFunc)."
 
     def __init__(self):
         gdb.Function.__init__(self, "len")
@@ -493,7 +495,7 @@ class GoLenFunc(gdb.Function):
 
 
 class GoCapFunc(gdb.Function):
-    "Capacity of channels: $cap(ch) (Go: $cap)."
+    "$cap(ch): a channel's buffer size (Go: GoCapFunc)."
 
     def __init__(self):
         gdb.Function.__init__(self, "cap")
@@ -513,7 +515,7 @@ def getg():
 
 class GoidFunc(gdb.Function):
     """$goid(): the id of the goroutine the selected thread runs (0 on g0).
-    Go's script has none; Go's gdb users print runtime.getg().goid."""
+    Go's script has none."""
 
     def __init__(self):
         gdb.Function.__init__(self, "goid")
@@ -557,7 +559,8 @@ class GpFunc(gdb.Function):
 #
 
 class gobufContext:
-    "Where a goroutine's frames are: its saved registers (pc, sp, bp)."
+    """Where a parked goroutine's frames are: its saved pc, sp, bp (Go's
+    find_goroutine returns the pc and sp as a tuple)."""
 
     def __init__(self, pc, sp, bp):
         self.pc, self.sp, self.bp = pc, sp, bp
@@ -612,9 +615,9 @@ def context_pc(ctx):
 
 
 class GoroutinesCmd(gdb.Command):
-    """List all goroutines (Go: info goroutines).
+    """Show every live goroutine, one per line (Go: info goroutines).
 
-    One line per live goroutine in runtime::allgs: `*` if it has an M (it is
+    For each g in runtime::allgs that is not dead: `*` if it has an M (it is
     running, or in a system call), its id, status (with the wait reason of a
     waiting one, as Go's traceback headers print it) and the function it is
     in: for a parked goroutine, the one that called mcall (gopark, Gosched,
@@ -635,7 +638,7 @@ class GoroutinesCmd(gdb.Command):
 
 
 class GoroutineCmd(gdb.Command):
-    """Execute gdb command in the context of goroutine <goid> (Go: goroutine).
+    """Run a gdb command on goroutine <goid>'s stack (Go: goroutine).
 
     Usage: (gdb) goroutine <goid> <gdbcmd>
            (gdb) goroutine all <gdbcmd>
@@ -646,9 +649,9 @@ class GoroutineCmd(gdb.Command):
     the command on the thread that runs it. `all` does it for every live
     goroutine, each under a header `goroutine N [status]:`.
 
-    Like Go's: it is ill-defined to modify state in the context of a
-    goroutine, or to resume the program from it. Restrict yourself to
-    inspecting values (bt, frame N, info locals, print ...).
+    As with Go's, the command should only look: what changing state or
+    resuming the program from a goroutine's context does is undefined. Use
+    bt, frame N, info locals, print, and the like.
     """
 
     def __init__(self):
@@ -700,18 +703,17 @@ class GoroutineCmd(gdb.Command):
 def set_register(name, value):
     """$name = value in frame 0.
 
-    In GDB, assignments to registers must be done from the top-most frame (as
-    Go's script says), and each one makes gdb rebuild its frames and select
-    again the frame with the id of the one selected before, which, halfway
-    through a switch of pc, sp and bp, may be a deeper frame: so select frame
-    0 before every assignment, not once.
+    gdb lets only frame 0's registers be assigned. Each assignment also makes
+    gdb rebuild its frames and reselect the frame whose id matches the one
+    selected before; halfway through swapping pc, sp and bp, that can be a
+    deeper frame. Hence frame 0 is selected before every assignment.
     """
     gdb.execute("select-frame 0")
     gdb.parse_and_eval("$%s = %d" % (name, value))
 
 
 #
-# Register all convenience functions and CLI commands
+# The functions and commands above, made known to gdb.
 #
 GoLenFunc()
 GoCapFunc()
