@@ -12,6 +12,22 @@
 
 #include "runtime.h"
 
+// Tells gdb to load runtime/runtime-gdb.py (info goroutines, goroutine N bt,
+// pretty printers) when it opens a gort program. Go's linker writes this
+// section into every Go binary, naming $GOROOT/src/runtime/runtime-gdb.py;
+// gort has no linker of its own, so the file every gort program links for its
+// main carries it. The entry is gdb's documented format: the byte 1 (a Python
+// script file) and the script's absolute path, NUL-terminated; "MS" lets the
+// linker merge duplicate entries. The build passes the path (meson.build).
+// gdb still refuses the script unless its auto-load safe-path allows it: see
+// README, "Debugging with gdb".
+#ifdef GORT_GDB_SCRIPT
+asm(".pushsection .debug_gdb_scripts, \"MS\", @progbits, 1\n"
+    ".byte 1\n"
+    ".asciz \"" GORT_GDB_SCRIPT "\"\n"
+    ".popsection");
+#endif
+
 namespace runtime {
 
 /// The first frame of goroutine 1: runtime.main. A Goexit in main_main

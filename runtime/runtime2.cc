@@ -9,7 +9,9 @@
 namespace runtime {
 
 /// Go's waitReasonStrings, in waitReason order. @gosrc{runtime2.go,waitReasonStrings}
-static const char* const waitReasonStrings[] = {
+/// Not static, unlike Go's: runtime-gdb.py reads it to print wait reasons, and
+/// under LTO a file-local table loses its address in the debug info.
+const char* const waitReasonStrings[] = {
     "",                        // waitReasonZero
     "GC assist marking",       // waitReasonGCAssistMarking
     "IO wait",                 // waitReasonIOWait

@@ -156,6 +156,10 @@ enum waitReason : uint8_t {
 /// @gosrc{runtime2.go,waitReasonStrings}
 const char* waitReasonString(waitReason w);
 
+/// The table behind waitReasonString, indexed by waitReason (runtime2.cc);
+/// declared here so that it has external linkage, for runtime-gdb.py.
+extern const char* const waitReasonStrings[];
+
 /// A Go-style closure: a code pointer followed by whatever the closure captured.
 /// gogo and mcall call `fn` with the funcval itself as context (DX, as in Go, and
 /// DI, the first SysV argument, so plain C++ code can read it).

@@ -3,8 +3,10 @@
 
 Usage: check_output.py COMMAND... -- EXPECT...
 Each EXPECT is a substring that must appear in the command's combined
-stdout+stderr, in the given order. Exits 0 if all appear in order and the
-command exited 0; otherwise prints the output and exits 1.
+stdout+stderr, in the given order; an EXPECT that starts with '!' is one that
+must appear nowhere (e.g. '!Python Exception' for a gdb script). Exits 0 if
+all appear in order, none of the '!' ones appears, and the command exited 0;
+otherwise prints the output and exits 1.
 Used for the examples and for gdb scripts run in batch mode.
 """
 import subprocess
@@ -25,6 +27,11 @@ def main():
     if run.returncode != 0:
         print(f"check_output: {cmd[0]} exited {run.returncode}")
         return 1
+    for e in expect:
+        if e.startswith("!") and e[1:] in out:
+            print(f"check_output: {e[1:]!r} must not appear, but does")
+            return 1
+    expect = [e for e in expect if not e.startswith("!")]
     pos = 0
     for e in expect:
         i = out.find(e, pos)
