@@ -306,7 +306,7 @@ void handoffp(p* pp) {
 /// Tries to add one more P to execute G's. Called when a G is made runnable
 /// (newproc, ready). Must be called with a P. Runs on: g0 or g.
 /// @gosrc{proc.go,wakep} @differs{returns at once, without sched.lock, when no P is idle (see the body)}
-void wakep() {
+GORT_HOT void wakep() {
     // gort: no idle P, nothing to start. Go 1.22 finds that out under
     // sched.lock (pidlegetSpinning) and sets needspinning there; gort sets
     // it without the lock — the CAS, lock and decrement cost a ready() 18 ns,
@@ -337,6 +337,7 @@ void wakep() {
     unlock(&sched.lock);
     startm(pp, true, false);
 }
+GORT_HOT_END
 
 /// Stops execution of the current M that is locked to a g until the g is
 /// runnable again; returns with a P. Runs on: g0. @gosrc{proc.go,stoplockedm}

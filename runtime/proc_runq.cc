@@ -61,7 +61,9 @@ void globrunqput(g* gp) {
 /// must be held. Runs on: g0. @gosrc{proc.go,globrunqget}
 g* globrunqget(p* pp, int32_t max) {
     if (sched.runqsize == 0) return nullptr;
-    int32_t n = sched.runqsize / gomaxprocs + 1;
+    // gort: with one P, skip the division (an idiv on every Gosched; the
+    // result is the same: runqsize+1, capped to runqsize below).
+    int32_t n = gomaxprocs == 1 ? sched.runqsize : sched.runqsize / gomaxprocs + 1;
     if (n > sched.runqsize) n = sched.runqsize;
     if (max > 0 && n > max) n = max;
     if (n > int32_t(std::size(pp->runq)) / 2) n = int32_t(std::size(pp->runq)) / 2;

@@ -18,7 +18,7 @@
 namespace runtime {
 
 /// GORT_HOT ... GORT_HOT_END wrap the definition of a small function that
-/// every goroutine switch runs (casgstatus, dropg, runqget): it keeps its
+/// every goroutine switch runs (casgstatus, dropg, runqget, wakep): it keeps its
 /// place in Go's order and its external linkage, and every call the compiler
 /// sees the body of (its own file; every file under LTO) is inlined. GCC's
 /// heuristics left them as calls, which cost a Gosched round trip 8% of its
