@@ -6,15 +6,14 @@ import (
 	"testing"
 )
 
-// BenchmarkParallelSum is the twin of gort's BenchmarkParallelSum: one op is
-// a CPU-bound sum over 2^22 integers split among 1000 goroutines (each mixes
-// its numbers with a multiply-xorshift, so the work is arithmetic rather than
-// memory traffic), joined with a WaitGroup. Run it with -cpu 1,2 to see how
+// parallelSum is one op of the ParallelSum benchmarks, the twins of gort's:
+// a CPU-bound sum over n integers split among 1000 goroutines (each mixes its
+// numbers with a multiply-xorshift, so the work is arithmetic rather than
+// memory traffic), joined with a WaitGroup. Run them with -cpu 1,2 to see how
 // the scheduler spreads the goroutines over Ps:
 //
 //	go test -run='^$' -bench=ParallelSum -cpu 1,2
-func BenchmarkParallelSum(b *testing.B) {
-	const n = 1 << 22
+func parallelSum(b *testing.B, n uint64) {
 	const parts = 1000
 	for i := 0; i < b.N; i++ {
 		var total atomic.Uint64
@@ -37,3 +36,10 @@ func BenchmarkParallelSum(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParallelSum sums 2^24 integers (issue 5's scaling measure).
+func BenchmarkParallelSum(b *testing.B) { parallelSum(b, 1<<24) }
+
+// BenchmarkParallelSumSmall sums 2^22: short goroutines, where moving a
+// goroutine between cores costs a visible share.
+func BenchmarkParallelSumSmall(b *testing.B) { parallelSum(b, 1<<22) }
