@@ -1,8 +1,8 @@
 // proc_m.cc — Ms (OS threads) and Ps: creating and starting Ms, parking idle
 // ones, handing Ps between them, and resizing the set of Ps.
 //
-// Go counterpart: src/runtime/proc.go, from mcommoninit to gcstopm and from
-// procresize to releasep, in that order
+// Go counterpart: src/runtime/proc.go, from mcommoninit to gcstopm (with
+// stop-the-world) and from procresize to releasep, in that order
 // https://github.com/golang/go/blob/go1.22.0/src/runtime/proc.go
 //
 // An M is an OS thread whose own stack is its g0 (gort creates threads with
@@ -62,6 +62,95 @@ void mcommoninit(m* mp, int64_t id) {
     // Add to allm last: readers (schedtrace, tracebacks) walk it without the lock.
     __atomic_store_n(&allm, mp, __ATOMIC_RELEASE);
     unlock(&sched.lock);
+}
+
+// ---- Stopping the world ----
+
+/// Stops every P: they stop at their next trip through the scheduler (Go
+/// preempts running goroutines; gort waits for them to block, yield or exit).
+/// Returns holding the only running P. Used by GOMAXPROCS.
+/// Runs on: g0 (via systemstack). @gosrc{proc.go,stopTheWorldWithSema}
+/// @differs{no preemption: a goroutine that never yields delays the stop indefinitely}
+void stopTheWorldWithSema() {
+    g* gp = getg();
+    // If we hold a lock, then we won't be able to stop another M
+    // that is blocked trying to acquire the lock.
+    if (gp->m->locks > 0) throw_("stopTheWorld: holding locks");
+    lock(&sched.lock);
+    sched.stopwait = gomaxprocs;
+    sched.gcwaiting.store(true);
+    preemptall();
+    // stop current P
+    gp->m->p->status = Pgcstop;  // Pgcstop is only diagnostic.
+    sched.stopwait--;
+    // try to retake all P's in Psyscall status
+    for (int32_t i = 0; i < gomaxprocs; i++) {
+        p* pp = allp[i];
+        uint32_t s = Psyscall;
+        if (pp->status.load() == Psyscall && pp->status.compare_exchange_strong(s, Pgcstop)) {
+            __atomic_store_n(&pp->syscalltick, pp->syscalltick + 1, __ATOMIC_RELAXED);  // read by retake
+            sched.stopwait--;
+        }
+    }
+    // stop idle P's
+    while (p* pp = pidleget()) {
+        pp->status = Pgcstop;
+        sched.stopwait--;
+    }
+    bool wait = sched.stopwait > 0;
+    unlock(&sched.lock);
+    // wait for remaining P's to stop voluntarily
+    if (wait) {
+        for (;;) {
+            // wait for 100us, then try to re-preempt in case of any races
+            if (notetsleep(&sched.stopnote, 100 * 1000)) {
+                noteclear(&sched.stopnote);
+                break;
+            }
+            preemptall();
+        }
+    }
+    // sanity checks
+    if (sched.stopwait != 0) throw_("stopTheWorld: not stopped (stopwait != 0)");
+    for (int32_t i = 0; i < gomaxprocs; i++)
+        if (allp[i]->status.load() != Pgcstop) throw_("stopTheWorld: not stopped (status != _Pgcstop)");
+}
+
+/// Restarts the world: applies a pending GOMAXPROCS (procresize) and gives
+/// every P with work an M. Runs on: g0 (via systemstack).
+/// @gosrc{proc.go,startTheWorldWithSema}
+void startTheWorldWithSema() {
+    lock(&sched.lock);
+    int32_t procs = gomaxprocs;
+    if (newprocs != 0) {
+        procs = newprocs;
+        newprocs = 0;
+    }
+    p* p1 = procresize(procs);
+    sched.gcwaiting.store(false);
+    if (sched.sysmonwait.load()) {
+        sched.sysmonwait.store(false);
+        notewakeup(&sched.sysmonnote);
+    }
+    unlock(&sched.lock);
+    while (p1 != nullptr) {
+        p* pp = p1;
+        p1 = p1->link;
+        if (pp->m != nullptr) {
+            m* mp = pp->m;
+            __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // read by preemptone, schedtrace
+            if (mp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
+            mp->nextp = pp;
+            notewakeup(&mp->park);
+        } else {
+            // Start M to run P.  Do not start another M below.
+            newm(nullptr, pp, -1);
+        }
+    }
+    // Wakeup an additional proc in case we have excessive runnable goroutines
+    // in local queues or in the global queue. If we don't, the proc will park itself.
+    // If we have lots of excessive work, resetspinning will unpark additional procs as necessary.
+    wakep();
 }
 
 /// Puts the M to sleep on its note until startm (or startlockedm, or

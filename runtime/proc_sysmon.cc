@@ -224,6 +224,18 @@ uint32_t retake(int64_t now) {
     return n;
 }
 
+/// Asks every running goroutine to stop (see preemptone); true if any was
+/// asked. Runs on: g0. @gosrc{proc.go,preemptall}
+bool preemptall() {
+    bool res = false;
+    for (int32_t i = 0; i < gomaxprocs; i++) {
+        p* pp = allp[i];
+        if (pp->status.load() != Prunning) continue;
+        if (preemptone(pp)) res = true;
+    }
+    return res;
+}
+
 /// Asks the goroutine running on pp to stop: sets its preempt flag. gort has
 /// no preemption, so nothing reads it (see the top of this file). Returns
 /// true if it asked. Runs on: g0. @gosrc{proc.go,preemptone}
