@@ -59,7 +59,8 @@ void freechan(hchan* c) {
     std::free(c);
 }
 
-/// The address of the i-th slot of the buffer. @gosrc{chan.go,chanbuf}
+/// The address of the i-th slot of the buffer. c.lock must be held.
+/// Runs on: g. @gosrc{chan.go,chanbuf}
 static void* chanbuf(hchan* c, uintptr_t i) {
     return static_cast<char*>(c->buf) + i * c->elemsize;
 }
@@ -335,19 +336,21 @@ void recv(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
     goready(gp);
 }
 
-/// len(c). @gosrc{chan.go,chanlen}
+/// len(c), read without the lock (a snapshot, as in Go). Runs on: g.
+/// @gosrc{chan.go,chanlen}
 int chanlen(hchan* c) {
     if (c == nullptr) return 0;
     return int(__atomic_load_n(&c->qcount, __ATOMIC_RELAXED));
 }
 
-/// cap(c). @gosrc{chan.go,chancap}
+/// cap(c). Runs on: g. @gosrc{chan.go,chancap}
 int chancap(hchan* c) {
     if (c == nullptr) return 0;
     return int(c->dataqsiz);
 }
 
-/// Adds sgp at the tail of q. @gosrc{chan.go,waitq.enqueue}
+/// Adds sgp at the tail of q. The channel's lock must be held.
+/// Runs on: g. @gosrc{chan.go,waitq.enqueue}
 void waitq::enqueue(sudog* sgp) {
     sgp->next = nullptr;
     sudog* x = last;
@@ -364,7 +367,8 @@ void waitq::enqueue(sudog* sgp) {
 
 /// Removes and returns the first sudog of q whose goroutine can still be
 /// woken: a goroutine in a select is skipped if another case already won
-/// (selectDone). @gosrc{chan.go,waitq.dequeue}
+/// (selectDone). The channel's lock must be held. Runs on: g.
+/// @gosrc{chan.go,waitq.dequeue}
 sudog* waitq::dequeue() {
     for (;;) {
         sudog* sgp = first;
@@ -390,8 +394,8 @@ sudog* waitq::dequeue() {
     }
 }
 
-/// Removes sgp from q, wherever it is (select's losing cases).
-/// @gosrc{select.go,waitq.dequeueSudoG}
+/// Removes sgp from q, wherever it is (select's losing cases). The
+/// channel's lock must be held. Runs on: g. @gosrc{select.go,waitq.dequeueSudoG}
 void waitq::dequeueSudoG(sudog* sgp) {
     sudog* x = sgp->prev;
     sudog* y = sgp->next;

@@ -412,7 +412,7 @@ void randomOrder::reset(uint32_t n) {
 
 /// Starts an enumeration of all Ps in a pseudo-random order chosen by i: a
 /// random start position and a random coprime stride, so that all Ps are
-/// visited exactly once. @gosrc{proc.go,randomOrder.start}
+/// visited exactly once. Runs on: g0 (stealWork). @gosrc{proc.go,randomOrder.start}
 randomEnum randomOrder::start(uint32_t i) const {
     return randomEnum{0, count, i % count, coprimes[i / count % ncoprimes]};
 }

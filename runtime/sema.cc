@@ -29,12 +29,13 @@ struct semaRoot {
 static constexpr int semTabSize = 251;
 static semaRoot semtable[semTabSize];
 
-/// The root for addr. @gosrc{sema.go,semtable.rootFor}
+/// The root for addr. Runs on: g. @gosrc{sema.go,semtable.rootFor}
 static semaRoot* rootFor(uint32_t* addr) {
     return &semtable[(reinterpret_cast<uintptr_t>(addr) >> 3) % semTabSize];
 }
 
-/// Takes one from *addr if it is positive. @gosrc{sema.go,cansemacquire}
+/// Takes one from *addr if it is positive (a CAS loop, no lock).
+/// Runs on: g. @gosrc{sema.go,cansemacquire}
 static bool cansemacquire(uint32_t* addr) {
     for (;;) {
         uint32_t v = __atomic_load_n(addr, __ATOMIC_ACQUIRE);
@@ -45,7 +46,7 @@ static bool cansemacquire(uint32_t* addr) {
 }
 
 /// Adds s (waiting on addr) to root: at the tail, or at the head if lifo.
-/// root.lock must be held. @gosrc{sema.go,semaRoot.queue}
+/// root.lock must be held. Runs on: g. @gosrc{sema.go,semaRoot.queue}
 static void queue(semaRoot* root, uint32_t* addr, sudog* s, bool lifo) {
     s->elem = addr;
     s->next = nullptr;
@@ -65,7 +66,7 @@ static void queue(semaRoot* root, uint32_t* addr, sudog* s, bool lifo) {
 }
 
 /// Removes and returns the first waiter on addr, or nullptr.
-/// root.lock must be held. @gosrc{sema.go,semaRoot.dequeue}
+/// root.lock must be held. Runs on: g. @gosrc{sema.go,semaRoot.dequeue}
 static sudog* dequeue(semaRoot* root, uint32_t* addr) {
     for (sudog* s = root->head; s != nullptr; s = s->next) {
         if (s->elem != addr) continue;

@@ -24,7 +24,8 @@
 
 namespace runtime {
 
-/// Monotonic time in nanoseconds. @gosrc{time_nofake.go,nanotime}
+/// Monotonic time in nanoseconds (CLOCK_MONOTONIC, via the vDSO).
+/// Runs on: any thread. @gosrc{time_nofake.go,nanotime}
 int64_t nanotime() {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -41,7 +42,8 @@ static void updateTimer0When(p* pp) {
     pp->timer0When.store(pp->ntimers > 0 ? pp->timers[0]->when : 0);
 }
 
-/// Adds t to pp's heap. pp.timersLock must be held. @gosrc{time.go,doaddtimer}
+/// Adds t to pp's heap. pp.timersLock must be held. Runs on: g or g0.
+/// @gosrc{time.go,doaddtimer}
 static void doaddtimer(p* pp, timer* t) {
     if (pp->ntimers == pp->captimers) {
         int32_t cap = pp->captimers ? pp->captimers * 2 : 64;
