@@ -319,11 +319,15 @@ def thread_regs(thr):
 #  Pretty printers: one line each. `print/r` shows the raw fields.
 #
 
-class GPrinter:
-    "One-line summary of a runtime::g (Go's script has no g printer)."
+class Printer:
+    "Base of the pretty printers below: each wraps one gdb.Value."
 
     def __init__(self, val):
         self.val = val
+
+
+class GPrinter(Printer):
+    "One-line summary of a runtime::g (Go's script has no g printer)."
 
     def to_string(self):
         gp = self.val.address
@@ -341,11 +345,8 @@ class GPrinter:
                                            int(self.val['stack']['hi']))
 
 
-class GobufPrinter:
+class GobufPrinter(Printer):
     "One-line summary of a runtime::gobuf, a saved context (Go: runtime.gobuf)."
-
-    def __init__(self, val):
-        self.val = val
 
     def to_string(self):
         v = self.val
@@ -360,11 +361,8 @@ class GobufPrinter:
         return "{" + ", ".join(parts) + "}"
 
 
-class MPrinter:
+class MPrinter(Printer):
     "One-line summary of a runtime::m, an OS thread (Go: runtime.m)."
-
-    def __init__(self, val):
-        self.val = val
 
     def to_string(self):
         v = self.val
@@ -379,11 +377,8 @@ class MPrinter:
         return "%s: %s" % (mname(v.address), ", ".join(parts))
 
 
-class PPrinter:
+class PPrinter(Printer):
     "One-line summary of a runtime::p, a processor (Go: runtime.p)."
-
-    def __init__(self, val):
-        self.val = val
 
     def to_string(self):
         v = self.val
@@ -408,13 +403,10 @@ def waitq_names(q):
     return "[" + ", ".join(gname(s['g']) for s in linked_list(q['first'], 'next')) + "]"
 
 
-class HchanPrinter:
+class HchanPrinter(Printer):
     """One-line summary of a runtime::hchan, a channel (Go: ChanTypePrinter,
     which lists the buffered values; gort's hchan does not know their C++
     type, so this shows counts and waiting goroutines instead)."""
-
-    def __init__(self, val):
-        self.val = val
 
     def to_string(self):
         v = self.val
@@ -425,11 +417,8 @@ class HchanPrinter:
         return s + ", recvq=%s, sendq=%s" % (waitq_names(v['recvq']), waitq_names(v['sendq']))
 
 
-class CoroPrinter:
+class CoroPrinter(Printer):
     "One-line summary of a runtime::coro (Go: runtime.coro, coro.go)."
-
-    def __init__(self, val):
-        self.val = val
 
     def to_string(self):
         gp = self.val['gp']['v'].cast(gdb.lookup_type('runtime::g').pointer())
