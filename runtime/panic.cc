@@ -114,8 +114,9 @@ static void freezetheworld() {
 /// The start of a fatal report: one M at a time (a second M failing waits on
 /// paniclk until the first exits the process), the others frozen. Only the
 /// first call on an M does this: fatalpanic and the fatalthrow after it share
-/// one report. Runs on: any stack. @gosrc{panic.go,startpanic_m}
-static void startpanic_m() {
+/// one report. Runs on: any stack (incl. signal stack: sighandler's SIGQUIT).
+/// @gosrc{panic.go,startpanic_m}
+void startpanic_m() {
     m* mp = getg()->m;
     if (mp->dying != 0) return;
     __atomic_store_n(&mp->dying, 1, __ATOMIC_RELAXED);  // read by schedtrace

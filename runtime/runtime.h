@@ -370,6 +370,7 @@ bool stackhasguard(uintptr_t lo);
 [[noreturn]] void throw_(const char* s) asm("runtime.throw");
 [[noreturn]] void fatal(const char* s) asm("runtime.fatal");
 [[noreturn]] void fatalthrow(int32_t t);
+void startpanic_m();
 void badmcall(void (*fn)(g*)) asm("runtime.badmcall");
 void badmcall2(void (*fn)(g*)) asm("runtime.badmcall2");
 void badsystemstack() asm("runtime.badsystemstack");
@@ -453,6 +454,9 @@ bool notetsleep(note* n, int64_t ns);
 void initsig();
 void unminitSignals();
 void minitSignalStack();
+
+// ---- signal_amd64.cc ----
+void dumpregs(void* ctxt);
 
 // ---- print (panic.cc): Go's print/println for the runtime ----
 void printstring(const char* s);

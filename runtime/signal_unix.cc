@@ -1,4 +1,4 @@
-// signal_unix.cc — synchronous signals: stack overflow and bad memory access.
+// signal_unix.cc — stack overflow, bad memory access, and SIGQUIT's goroutine dump.
 //
 // Go counterpart: src/runtime/signal_unix.go
 // https://github.com/golang/go/blob/go1.22.0/src/runtime/signal_unix.go
@@ -14,8 +14,15 @@
 //     runtime execution.
 // Frames are printed from the faulting instruction: the C++ unwinder steps
 // through the kernel's signal frame.
+//
+// SIGQUIT (kill -QUIT, Ctrl-\) is Go's _SigThrow signal: whichever M the
+// kernel picks prints "SIGQUIT: quit", the PC it interrupted, its goroutine's
+// frames from that PC, every other goroutine, its registers, and exits 2 —
+// from the handler, on the signal stack, with the other Ms frozen as for a
+// fatal error (startpanic_m), as Go does.
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -33,10 +40,55 @@ static bool inguard(g* gp, uintptr_t addr) {
     return gp->stack.lo != 0 && addr < gp->stack.lo && addr >= gp->stack.lo - guardSize;
 }
 
-/// The SIGSEGV/SIGBUS handler. Runs on: the M's signal stack.
+/// Prints the first lines of a fatal signal's report: the signal's name as
+/// Go's sigtable has it, the interrupted PC, the M and si_code. Runs on: the
+/// M's signal stack. @gosrc{signal_unix.go,fatalsignal}
+static void fatalsignal(int sig, siginfo_t* info, ucontext_t* uc, m* mp) {
+    printstring(sig == SIGQUIT ? "SIGQUIT: quit\n" : "Signal ");
+    if (sig != SIGQUIT) {
+        printint(sig);
+        printstring("\n");
+    }
+    printstring("PC=");
+    printhex(uint64_t(uc->uc_mcontext.gregs[REG_RIP]));
+    printstring(" m=");
+    printint(mp->id);
+    printstring(" sigcode=");
+    printuint(uint64_t(int64_t(info->si_code)));  // Go: uint64(si_code); raise() gives SI_TKILL, -6
+    printstring("\n\n");
+}
+
+/// SIGQUIT: Go's _SigThrow path of sighandler. Prints the goroutine this M
+/// was running (g0's frames if it was in the scheduler) from the interrupted
+/// PC, then every other goroutine, then the registers, and exits 2. The level
+/// is 2, as for a runtime throw: runtime frames show. Runs on: the M's
+/// signal stack. @gosrc{signal_unix.go,sighandler}
+static void sigthrow(int sig, siginfo_t* info, ucontext_t* uc) {
+    g* gp = getg();
+    if (gp == nullptr || gp->m == nullptr) {
+        // A thread gort did not start has no M to report from: hand the
+        // signal to m0's thread (Go: such a thread has no g and forwards).
+        ::syscall(SYS_tgkill, ::getpid(), pid_t(m0.procid), sig);
+        return;
+    }
+    m* mp = gp->m;
+    if (mp->throwing > 0 || mp->dying > 0) return;  // a report is being printed already
+    __atomic_store_n(&mp->throwing, throwTypeRuntime, __ATOMIC_RELAXED);  // read by schedtrace
+    startpanic_m();
+    fatalsignal(sig, info, uc, mp);
+    goroutineheader(gp);
+    tracebackcurrent(gp, 0, uintptr_t(uc->uc_mcontext.gregs[REG_RIP]));
+    tracebackothers(gp);
+    printstring("\n");
+    dumpregs(uc);
+    ::_exit(2);
+}
+
+/// The handler of SIGSEGV, SIGBUS and SIGQUIT. Runs on: the M's signal stack.
 /// @gosrc{signal_unix.go,sighandler}
 static void sighandler(int sig, siginfo_t* info, void* ctx) {
     auto* uc = static_cast<ucontext_t*>(ctx);
+    if (sig == SIGQUIT) return sigthrow(sig, info, uc);
     uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
     uintptr_t sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
     uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -89,6 +141,7 @@ void initsig() {
     sigfillset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, nullptr);
     sigaction(SIGBUS, &sa, nullptr);
+    sigaction(SIGQUIT, &sa, nullptr);
 }
 
 /// Gives this M an alternate signal stack. Runs on: g0, from mstart1.
