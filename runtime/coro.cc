@@ -204,6 +204,7 @@ static void coroswitch_m(g* gp) {
     }
 
     // Switch to gnext. Does not return.
+    if (__builtin_expect(switchtrace, false)) switchtrace_gogo("coroswitch", c->gp.ptr(), gnext);
     racegogo(gnext);
     gogo(&gnext->sched);
 }

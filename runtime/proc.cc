@@ -321,6 +321,7 @@ void execute(g* gp, bool inheritTime) {
     __atomic_store_n(&gp->preempt, false, __ATOMIC_RELAXED);
     gp->stackguard0 = gp->stack.lo + stackGuard;
     if (!inheritTime) __atomic_store_n(&mp->p->schedtick, mp->p->schedtick + 1, __ATOMIC_RELAXED);
+    if (__builtin_expect(switchtrace, false)) switchtrace_gogo("gogo", getg(), gp);
     racegogo(gp);
     gogo(&gp->sched);
 }
@@ -773,6 +774,7 @@ void gdestroy(g* gp) {
         // Return to mstart, which will release the P and exit
         // the thread.
         mp->lockedExt = 0;
+        if (__builtin_expect(switchtrace, false)) switchtrace_gogo("gogo", getg(), mp->g0);
         gogo(&mp->g0->sched);
     }
 }

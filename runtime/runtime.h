@@ -91,6 +91,7 @@ struct randomOrder {
 struct dbgVars {
     int32_t schedtrace;   ///< print a SCHED line every X ms (sysmon)
     int32_t scheddetail;  ///< with schedtrace: every P, M and G too
+    int32_t switchtrace;  ///< gort only: narrate every stack switch (switchtrace.cc)
 };
 
 // ---- globals (proc.cc, proc_m.cc, proc_runq.cc, panic.cc, runtime1.cc) ----
@@ -454,6 +455,9 @@ bool notetsleep(note* n, int64_t ns);
 void initsig();
 void unminitSignals();
 void minitSignalStack();
+
+// ---- switchtrace.cc (gort only) ----
+void switchtrace_gogo(const char* kind, g* from, g* to);
 
 // ---- signal_amd64.cc ----
 void dumpregs(void* ctxt);

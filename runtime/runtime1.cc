@@ -66,6 +66,7 @@ static const struct {
 } dbgvars[] = {
     {"scheddetail", &debug.scheddetail},
     {"schedtrace", &debug.schedtrace},
+    {"switchtrace", &debug.switchtrace},  // gort only
 };
 
 /// Applies a GODEBUG string: comma-separated name=value, left to right (a
@@ -94,6 +95,7 @@ static void parsegodebug(const char* godebug) {
 void parsedebugvars() {
     if (const char* d = std::getenv("GODEBUG")) parsegodebug(d);
     if (const char* t = std::getenv("GOTRACEBACK")) setTraceback(t);
+    switchtrace = debug.switchtrace > 0;  // the flag the switch hooks test (stubs.h)
 }
 
 }  // namespace runtime

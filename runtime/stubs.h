@@ -104,10 +104,25 @@ void systemstack_switch() asm("runtime.systemstack_switch");
 void goexit() asm("runtime.goexit");
 }
 
+/// GODEBUG=switchtrace=1 (runtime1.cc): narrate every switch. gort only; the
+/// hooks and the printing are in switchtrace.cc.
+extern bool switchtrace;
+/// When tracing, the mcall shim calls switchtrace_mcall (which narrates, then
+/// runs the real fn) and leaves the real fn here, one per M. A store, not a
+/// call, so the shim stays small enough to be inlined where it was.
+extern thread_local void (*switchtrace_mcallfn)(g*) __attribute__((tls_model("initial-exec")));
+void switchtrace_mcall(g* gp);
+/// systemstack's hook, on g0 before (in) and after (!in) running fnpc.
+void switchtrace_systemstack(bool in, uintptr_t fnpc);
+
 /// Go's `mcall(fn)`, callable from C++: the shim that closes the ABI gap
 /// (see the top of this file). Runs on: g's stack. @gosrc{stubs.go,mcall}
 /// @chapter{mcall} @differs{callee-saved registers spilled by the compiler}
 __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
+    if (__builtin_expect(switchtrace, false)) {  // GODEBUG=switchtrace=1
+        switchtrace_mcallfn = fn;
+        fn = switchtrace_mcall;
+    }
     racemcall();  // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
         "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone
@@ -150,15 +165,26 @@ __attribute__((always_inline)) inline uintptr_t gosave(gobuf* buf) {
 /// @gosrc{stubs.go,systemstack}
 template <class F>
 inline void systemstack(F&& f) {
+    using fn_t = std::remove_reference_t<F>;
     struct closure : funcval {
-        std::remove_reference_t<F>* f;
+        fn_t* f;
         // noexcept: an exception must not unwind from g0 back into the g
         // stack (TLS would still say g0); it ends in std::terminate and
         // panic.cc reports "panic on system stack", as Go does.
         static void call(funcval* fv) noexcept { (*static_cast<closure*>(fv)->f)(); }
+        // GODEBUG=switchtrace=1: call, narrated on both sides. Names F, or
+        // the function itself if F is one.
+        static void traced(funcval* fv) noexcept {
+            uintptr_t pc = reinterpret_cast<uintptr_t>(&call);
+            if constexpr (std::is_function_v<fn_t>) pc = reinterpret_cast<uintptr_t>(static_cast<closure*>(fv)->f);
+            switchtrace_systemstack(true, pc);
+            call(fv);
+            switchtrace_systemstack(false, 0);
+        }
     } c;
     c.fn = &closure::call;
     c.f = &f;
+    if (__builtin_expect(switchtrace, false) && getg() != getg()->m->g0) c.fn = &closure::traced;
     systemstack_asm(&c);
 }
 
