@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
 
 #include "chan.h"
 #include "gorttest.h"
 #include "gosyscall.h"
+#include "sync.h"
 
 using namespace runtime;
 using gorttest::contains;
@@ -100,4 +102,29 @@ TEST_CASE("SIGQUIT sent to the process dumps from whichever M gets it", "[signal
     CHECK(contains(err, " sigcode=0\n\ngoroutine "));  // SI_USER
     CHECK(contains(err, "goroutine 1 ["));
     checksleepers(err);
+}
+
+/// Ctrl-\ on an idle program: every goroutine parked, the Ms asleep on g0,
+/// and the signal raised by a thread that gort did not start (it hands the
+/// signal on to m0's thread).
+GORT_CHILD(sigquit_idle) {
+    auto c = gort::make_chan<int>();
+    gort::go([c] { receiver(c); });
+    waitstatus(receiverg, Gwaiting);
+    std::thread([] {
+        usleep(100 * 1000);
+        raise(SIGQUIT);  // to this thread, which has no g
+    }).detach();
+    gort::time::Sleep(std::chrono::seconds(10));  // a timer: no deadlock
+}
+
+TEST_CASE("SIGQUIT on an idle program dumps from g0", "[signal]") {
+    gorttest::childresult r = gorttest::runchild("sigquit_idle", {"GOMAXPROCS=1"});
+    INFO("child wrote:\n" << r.err);
+    CHECK(r.status == 2);
+    std::string err = gorttest::normalize(r.err);
+    CHECK(startswith(err, "SIGQUIT: quit\nPC=0x? m="));
+    CHECK(contains(err, "goroutine 0 [running]:\n"));  // g0 (Go: [idle])
+    CHECK(contains(err, "goroutine 1 [sleep]:\n"));
+    CHECK(contains(err, "goroutine 2 [chan receive]:\n"));
 }
