@@ -386,6 +386,13 @@ void tracebackcurrent(g* gp, int skip, uintptr_t startpc) {
     unwindstate st{startpc, skip < 0 ? -1 : skip + 1, false, 0};
     if (startpc) st.skip = 0;
     _Unwind_Backtrace(unwindcb, &st);
+    if (st.n == 0 && startpc != 0) {
+        // No frame at the signal's pc: the handler was not called from the
+        // kernel's signal frame (ThreadSanitizer delivers signals later, from
+        // its own code). Print from here, handler frames and all.
+        st = unwindstate{0, 0, false, 0};
+        _Unwind_Backtrace(unwindcb, &st);
+    }
     printpcs(st.n);
     if (gp && gp != gp->m->g0) printcreatedby(gp);
 }
