@@ -40,14 +40,14 @@ enum traceStop : uint8_t {
     traceStopTrace,    ///< the trace stopped while it ran (written by StopTrace)
 };
 
-void traceGoCreate_(g* newg);
-void traceGoStart_(g* gp);
-void traceGoStop_(g* gp, traceStop why);
-void traceGoSwitch_(g* gp, g* gnext);
-void traceGoSysExit_();
-void traceGoUnblock_(g* gp);
-void traceProcStart_(p* pp);
-void traceProcStop_(p* pp);
+[[gnu::cold]] void traceGoCreate_(g* newg);
+[[gnu::cold]] void traceGoStart_(g* gp);
+[[gnu::cold]] void traceGoStop_(g* gp, traceStop why);
+[[gnu::cold]] void traceGoSwitch_(g* gp, g* gnext);
+[[gnu::cold]] void traceGoSysExit_();
+[[gnu::cold]] void traceGoUnblock_(g* gp);
+[[gnu::cold]] void traceProcStart_(p* pp);
+[[gnu::cold]] void traceProcStop_(p* pp);
 
 /// Starts tracing into the file path (truncated): Go's runtime/trace.Start,
 /// with a path instead of an io.Writer. Fails (false) if a trace is already
@@ -66,61 +66,61 @@ const char* creatorname(uintptr_t gopc);
 
 /// Hot-path test shared by the hooks: one load, predicted not taken.
 /// Runs on: either. @gosrc{trace2runtime.go,traceEnabled}
-inline bool traceEnabled() {
+[[gnu::always_inline]] inline bool traceEnabled() {
     return __builtin_expect(__atomic_load_n(&traceOn, __ATOMIC_RELAXED), 0);
 }
 
 /// newg was created (newproc1). Runs on: g0. @gosrc{trace2runtime.go,traceLocker.GoCreate}
-inline void traceGoCreate(g* newg) {
+[[gnu::always_inline]] inline void traceGoCreate(g* newg) {
     if (traceEnabled()) traceGoCreate_(newg);
 }
 /// gp starts running on this M's P (execute, exitsyscall). Runs on: g0 or g.
 /// @gosrc{trace2runtime.go,traceLocker.GoStart}
-inline void traceGoStart(g* gp) {
+[[gnu::always_inline]] inline void traceGoStart(g* gp) {
     if (traceEnabled()) traceGoStart_(gp);
 }
 /// gp parks (park_m); its wait reason is already set. Runs on: g0.
 /// @gosrc{trace2runtime.go,traceLocker.GoPark}
-inline void traceGoPark(g* gp) {
+[[gnu::always_inline]] inline void traceGoPark(g* gp) {
     if (traceEnabled()) traceGoStop_(gp, traceStopBlock);
 }
 /// gp yields (goschedImpl). Runs on: g0. @gosrc{trace2runtime.go,traceLocker.GoSched}
-inline void traceGoSched(g* gp) {
+[[gnu::always_inline]] inline void traceGoSched(g* gp) {
     if (traceEnabled()) traceGoStop_(gp, traceStopSched);
 }
 /// gp exits (gdestroy). Runs on: g0. @gosrc{trace2runtime.go,traceLocker.GoEnd}
-inline void traceGoEnd(g* gp) {
+[[gnu::always_inline]] inline void traceGoEnd(g* gp) {
     if (traceEnabled()) traceGoStop_(gp, traceStopExit);
 }
 /// coroswitch_m hands the M from gp (nullptr if it exited) to gnext.
 /// Runs on: g0. gort only: Go 1.23's traceLocker.GoSwitch (1.22 does not trace coroswitch).
-inline void traceGoSwitch(g* gp, g* gnext) {
+[[gnu::always_inline]] inline void traceGoSwitch(g* gp, g* gnext) {
     if (traceEnabled()) traceGoSwitch_(gp, gnext);
 }
 /// The current goroutine enters a system call (reentersyscall,
 /// entersyscallblock), before its P is detached. Runs on: g.
 /// @gosrc{trace2runtime.go,traceLocker.GoSysCall}
-inline void traceGoSysCall(g* gp) {
+[[gnu::always_inline]] inline void traceGoSysCall(g* gp) {
     if (traceEnabled()) traceGoStop_(gp, traceStopSyscall);
 }
 /// The current goroutine's system call returned (exitsyscall). Runs on: g.
 /// @gosrc{trace2runtime.go,traceLocker.GoSysExit}
-inline void traceGoSysExit() {
+[[gnu::always_inline]] inline void traceGoSysExit() {
     if (traceEnabled()) traceGoSysExit_();
 }
 /// gp was made runnable by the current goroutine (ready). Runs on: g0.
 /// @gosrc{trace2runtime.go,traceLocker.GoUnpark}
-inline void traceGoUnblock(g* gp) {
+[[gnu::always_inline]] inline void traceGoUnblock(g* gp) {
     if (traceEnabled()) traceGoUnblock_(gp);
 }
 /// The current M took pp (acquirep). Runs on: g0.
 /// @gosrc{trace2runtime.go,traceLocker.ProcStart}
-inline void traceProcStart(p* pp) {
+[[gnu::always_inline]] inline void traceProcStart(p* pp) {
     if (traceEnabled()) traceProcStart_(pp);
 }
 /// The current M is about to let pp go (releasep). Runs on: g0.
 /// @gosrc{trace2runtime.go,traceLocker.ProcStop}
-inline void traceProcStop(p* pp) {
+[[gnu::always_inline]] inline void traceProcStop(p* pp) {
     if (traceEnabled()) traceProcStop_(pp);
 }
 
