@@ -98,6 +98,7 @@ static std::FILE* traceFile;
 __attribute__((tls_model("initial-exec"))) static thread_local traceBuf* mtracebuf;
 
 /// Track number of M id's system calls: after every possible P id.
+/// Runs on: either. gort only.
 static int32_t traceMTid(int64_t mid) {
     return MaxGomaxprocs + int32_t(mid);
 }
@@ -140,12 +141,14 @@ static traceEvent* traceEvent_(traceBuf* b, traceEvKind kind, int32_t tid, uint6
 }
 
 /// Publishes the event traceEvent_ filled: StopTrace may read it from now.
+/// Runs on: g or g0. gort only (Go publishes whole batches).
 static void traceCommit(traceBuf* b) {
     traceChunk* c = b->tail;
     c->n.store(c->n.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 /// The track of the calling M's P (or of the M, between Ps).
+/// Runs on: g or g0. gort only.
 static int32_t tracetid() {
     m* mp = getg()->m;
     return mp->p ? mp->p->id : traceMTid(mp->id);
@@ -231,6 +234,7 @@ void traceProcStop_(p* pp) {
 }
 
 /// Writes s as a JSON string (names of C++ functions may hold anything).
+/// Runs on: g or g0, from StopTrace. gort only.
 static void tracestr(std::FILE* f, const char* s) {
     std::fputc('"', f);
     for (; *s; s++) {
@@ -241,6 +245,7 @@ static void tracestr(std::FILE* f, const char* s) {
 }
 
 /// The JSON writer's state: the file, the trace's start, names of pcs.
+/// Used on: g or g0, from StopTrace. gort only.
 struct traceWriter {
     std::FILE* f;
     int64_t start;
@@ -312,7 +317,8 @@ static void traceWriteEvent(traceWriter* w, const traceEvent& e) {
     }
 }
 
-/// Writes the "M" (metadata) events that name the process and a track.
+/// Writes the "M" (metadata) events that name a track and order it.
+/// Runs on: g or g0, from StopTrace. gort only.
 static void traceWriteNames(traceWriter* w, int32_t tid) {
     char name[64];
     if (tid < MaxGomaxprocs)
