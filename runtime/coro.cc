@@ -29,6 +29,7 @@
 #include <new>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -204,6 +205,7 @@ static void coroswitch_m(g* gp) {
     }
 
     // Switch to gnext. Does not return.
+    traceGoSwitch(gp, gnext);
     racegogo(gnext);
     gogo(&gnext->sched);
 }
