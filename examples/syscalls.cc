@@ -8,10 +8,10 @@
 // from a system call, finds no P free, and mcall(exitsyscall0) queues it and
 // parks its M. This program makes that happen and shows what the scheduler
 // does around it (proc_syscall.cc, proc_sysmon.cc).
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -30,35 +30,44 @@ static double msince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// Joins a barrier of n threads in the kernel: futex-waits until n threads
+/// have arrived or 10 s have passed. Blocks the calling OS thread. Returns
+/// whether the barrier filled while this thread was in it.
+static bool kernelbarrier(std::atomic<int>& inside, int n, std::chrono::steady_clock::time_point t0) {
+    int now = inside.fetch_add(1) + 1;
+    if (now == n) ::syscall(SYS_futex, &inside, FUTEX_WAKE_PRIVATE, n, nullptr, nullptr, 0);
+    while ((now = inside.load()) < n && msince(t0) < 10'000) {
+        struct timespec ts = {0, 10'000'000};  // re-check every 10 ms
+        ::syscall(SYS_futex, &inside, FUTEX_WAIT_PRIVATE, now, &ts, nullptr, 0);
+    }
+    return now >= n;
+}
+
 void main_main() {
     std::printf("GOMAXPROCS=%d, NumCPU=%d, Ms so far: %d (m0 and sysmon's)\n", GOMAXPROCS(0),
                 NumCPU(), mcount());
 
-    std::printf("\n[1] 8 goroutines each sleep 100 ms in nanosleep(2), a blocking system call\n"
-                "    (gort::syscall::Nanosleep: entersyscall → the kernel → exitsyscall)\n");
-    // Each sleep's start and end, in ms since t0: the sleeps overlapped if
-    // the last one started before the first one ended (on one M, one at a
-    // time, each would start after the previous ended). Timing-proof: a
-    // loaded machine stretches the total, not the overlap.
+    std::printf("\n[1] 8 goroutines each block in futex(2), a system call that returns only\n"
+                "    when all 8 are inside it: a barrier in the kernel, on %d P(s)\n"
+                "    (gort::syscall::Syscall: entersyscall → the kernel → exitsyscall)\n",
+                GOMAXPROCS(0));
+    // Had the Ps stayed with the goroutines blocked in the kernel, the others
+    // could never run and the barrier would not fill: it gives up after 10 s.
+    // Whether it fills does not depend on the machine's speed.
+    std::atomic<int> inside{0}, filled{0};
     auto t0 = std::chrono::steady_clock::now();
-    double start[8], end[8];
     gort::sync::WaitGroup wg;
     wg.Add(8);
     for (int i = 0; i < 8; i++)
-        gort::go([&, i] {
-            start[i] = msince(t0);
-            gort::syscall::Nanosleep(100'000'000);
-            end[i] = msince(t0);
+        gort::go([&] {
+            if (gort::syscall::Syscall([&] { return kernelbarrier(inside, 8, t0); })) filled++;
             wg.Done();
         });
     wg.Wait();
-    double took = msince(t0);
-    double laststart = *std::max_element(start, start + 8), firstend = *std::min_element(end, end + 8);
-    std::printf("    all 8 done after %.0f ms; the last started at %.0f ms, the first ended at %.0f ms:\n"
-                "    %s\n",
-                took, laststart, firstend,
-                laststart < firstend ? "they slept at the same time, each blocking its own M"
-                                     : "they slept one after another");
+    std::printf("    %d of 8 saw all 8 blocked in the kernel at once (after %.0f ms): %s\n",
+                filled.load(), msince(t0),
+                filled.load() == 8 ? "each blocking its own M, none holding a P"
+                                   : "the others did not get a P in time");
     std::printf("    sysmon retook each P stuck in Psyscall and handed it to another M\n"
                 "    (retake → handoffp → startm): Ms now %d, idle ones park on their notes\n",
                 mcount());

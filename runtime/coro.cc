@@ -29,6 +29,7 @@
 #include <new>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -205,6 +206,7 @@ static void coroswitch_m(g* gp) {
 
     // Switch to gnext. Does not return.
     if (__builtin_expect(switchtrace, false)) switchtrace_gogo("coroswitch", c->gp.ptr(), gnext);
+    traceGoSwitch(gp, gnext);
     racegogo(gnext);
     gogo(&gnext->sched);
 }

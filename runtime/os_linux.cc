@@ -14,6 +14,7 @@
 #include <cstdlib>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -115,6 +116,7 @@ void unminit() {
 /// fatal paths call _exit(2) instead).
 /// @gosrc{stubs2.go,exit} @differs{runs atexit handlers and flushes stdio}
 void exit(int code) {
+    traceexit();
     std::fflush(nullptr);
     std::exit(code);
 }

@@ -30,6 +30,7 @@
 #include <new>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -223,6 +224,7 @@ void schedinit() {
     lockinit();
     sched.maxmcount = 10000;
     parsedebugvars();
+    traceinit();
     stackinit();
     tracebackinit();
     panicinit();
@@ -248,6 +250,7 @@ void ready(g* gp, bool next) {
     m* mp = getg()->m;
     if ((status & ~Gscan) != Gwaiting) throw_("bad g->status in ready");
     casgstatus(gp, Gwaiting, Grunnable);
+    traceGoUnblock(gp);
     runqput(mp->p, gp, next);
     wakep();
 }
@@ -322,6 +325,7 @@ void execute(g* gp, bool inheritTime) {
     gp->stackguard0 = gp->stack.lo + stackGuard;
     if (!inheritTime) __atomic_store_n(&mp->p->schedtick, mp->p->schedtick + 1, __ATOMIC_RELAXED);
     if (__builtin_expect(switchtrace, false)) switchtrace_gogo("gogo", getg(), gp);
+    traceGoStart(gp);
     racegogo(gp);
     gogo(&gp->sched);
 }
@@ -694,6 +698,7 @@ static void park_m(g* gp) {
     // N.B. Not using casGToWaiting here because the waitreason is set by
     // park_m's caller.
     casgstatus(gp, Grunning, Gwaiting);
+    traceGoPark(gp);
     dropg();
     if (auto fn = mp->waitunlockf) {
         bool ok = fn(gp, mp->waitlock);
@@ -713,6 +718,7 @@ static void goschedImpl(g* gp) {
     uint32_t status = readgstatus(gp);
     if ((status & ~Gscan) != Grunning) throw_("bad g status");
     casgstatus(gp, Grunning, Grunnable);
+    traceGoSched(gp);
     dropg();
     lock(&sched.lock);
     globrunqput(gp);
@@ -749,6 +755,7 @@ void gdestroy(g* gp) {
     m* mp = getg()->m;
     p* pp = mp->p;
     casgstatus(gp, Grunning, Gdead);
+    traceGoEnd(gp);
     // Atomic stores: schedtrace reads these from sysmon's M.
     __atomic_store_n(&gp->m, nullptr, __ATOMIC_RELAXED);
     bool locked = gp->lockedm != nullptr;

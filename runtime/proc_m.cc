@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -580,6 +581,7 @@ p* procresize(int32_t nprocs) {
 /// Associates pp with the current M. Runs on: g0. @gosrc{proc.go,acquirep}
 void acquirep(p* pp) {
     wirep(pp);
+    traceProcStart(pp);
 }
 
 /// The first half of acquirep: checks and links pp and the M.
@@ -611,6 +613,7 @@ p* releasep() {
     p* pp = mp->p;
     if (pp == nullptr) throw_("releasep: invalid arg");
     if (pp->m != mp || pp->status != Prunning) throw_("releasep: invalid p state");
+    traceProcStop(pp);
     __atomic_store_n(&mp->p, nullptr, __ATOMIC_RELAXED);  // read by schedtrace
     __atomic_store_n(&pp->m, nullptr, __ATOMIC_RELAXED);  // read by preemptone, schedtrace
     pp->status = Pidle;

@@ -13,6 +13,7 @@
 #include <new>
 
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -123,6 +124,7 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
     // one may be a reused g they can see.
     __atomic_store_n(&newg->goid, pp->goidcache, __ATOMIC_RELAXED);
     pp->goidcache++;
+    traceGoCreate(newg);
     return newg;
 }
 

@@ -18,6 +18,7 @@
 //
 // entersyscallblock is for calls known to block: it hands the P off at once.
 #include "runtime.h"
+#include "trace.h"
 
 namespace runtime {
 
@@ -50,6 +51,7 @@ static void reentersyscall(uintptr_t pc, uintptr_t sp, uintptr_t bp) {
     gp->syscallsp = sp;
     gp->syscallpc = pc;
     casgstatus(gp, Grunning, Gsyscall);
+    traceGoSysCall(gp);
     if (gp->syscallsp < gp->stack.lo || gp->stack.hi < gp->syscallsp) {
         systemstack([gp] {
             printstring("entersyscall inconsistent ");
@@ -124,6 +126,7 @@ void entersyscallblock() {
         systemstack([] { throw_("entersyscallblock"); });
     }
     casgstatus(gp, Grunning, Gsyscall);
+    traceGoSysCall(gp);
     systemstack(entersyscallblock_handoff);
     __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
 }
@@ -145,6 +148,7 @@ void exitsyscall() {
     __atomic_store_n(&gp->m->locks, gp->m->locks + 1, __ATOMIC_RELAXED);  // see comment in entersyscall
     if (getcallersp() > gp->syscallsp) throw_("exitsyscall: syscall frame is no longer valid");
     gp->waitsince = 0;
+    traceGoSysExit();
     p* oldp = gp->m->oldp;
     gp->m->oldp = nullptr;
     if (exitsyscallfast(oldp)) {
@@ -152,6 +156,7 @@ void exitsyscall() {
         __atomic_store_n(&gp->m->p->syscalltick, gp->m->p->syscalltick + 1, __ATOMIC_RELAXED);
         // We need to cas the status and scan before resuming...
         casgstatus(gp, Gsyscall, Grunning);
+        traceGoStart(gp);
         gp->syscallsp = 0;
         __atomic_store_n(&gp->m->locks, gp->m->locks - 1, __ATOMIC_RELAXED);
         gp->stackguard0 = gp->stack.lo + stackGuard;

@@ -252,36 +252,55 @@ static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
     backtrace_pcinfo(btstate, lookup, linecb, nullptr, fp);
 }
 
+/// The frame at a go statement's pc that names its creator: the innermost
+/// (possibly inlined) one that is not gort's own go() wrapper (or any other
+/// runtime/ code). gort only: the backtrace_pcinfo callback of creatorframe.
+struct creatorcb {
+    const char* fn = nullptr;
+    const char* file = nullptr;
+    int line = 0;
+    int n = 0;     ///< frames seen
+    int pick = 0;  ///< index of the chosen frame
+    static int cb(void* data, uintptr_t, const char* file, int line, const char* fn) {
+        auto* c = static_cast<creatorcb*>(data);
+        bool ours = file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/"));
+        if (c->fn == nullptr || (c->file && !ours && showframe(nullptr, c->file, 1) == false))
+            c->fn = fn, c->file = file, c->line = line, c->pick = c->n;
+        c->n++;
+        return 0;
+    }
+};
+
+/// Finds the creating function of the go statement at gopc: fills fp (symbol,
+/// entry) and where (file, line), returns its printable name. Runs on: any
+/// stack (incl. signal stack). gort only: the lookup half of printcreatedby.
+static const char* creatorframe(uintptr_t gopc, frameprinter* fp, creatorcb* where) {
+    fp->pc = gopc;
+    uintptr_t lookup = gopc - 1;
+    backtrace_syminfo(btstate, lookup, symcb, nullptr, fp);
+    backtrace_pcinfo(btstate, lookup, creatorcb::cb, nullptr, where);
+    char* d = framename(where->fn, fp->sym, where->pick < where->n - 1);
+    if (d) stripargs(d);
+    return d ? d : where->fn ? where->fn : fp->sym ? fp->sym : "?";
+}
+
+/// The "created by" name for gopc, for the execution trace (trace.h).
+/// Runs on: g or g0 (the result is overwritten by the next lookup).
+const char* creatorname(uintptr_t gopc) {
+    frameprinter fp{2, 0, 0, nullptr, 0, 0};
+    creatorcb where;
+    return creatorframe(gopc, &fp, &where);
+}
+
 /// Prints "created by F in goroutine N\n\tfile:line +0xoff" for gp.
 /// Runs on: any stack (incl. signal stack). @gosrc{traceback.go,printcreatedby}
 static void printcreatedby(g* gp) {
     if (gp->gopc == 0 || gp->goid == 1) return;
     frameprinter fp{2, 0, 0, nullptr, 0, 0};
-    fp.pc = gp->gopc;
-    uintptr_t lookup = gp->gopc - 1;
-    backtrace_syminfo(btstate, lookup, symcb, nullptr, &fp);
-    // The creating function: the innermost (possibly inlined) one at gopc
-    // that is not gort's own go() wrapper (or any other runtime/ code).
-    struct namecb {
-        const char* fn = nullptr;
-        const char* file = nullptr;
-        int line = 0;
-        int n = 0;     ///< frames seen
-        int pick = 0;  ///< index of the chosen frame
-        static int cb(void* data, uintptr_t, const char* file, int line, const char* fn) {
-            auto* c = static_cast<namecb*>(data);
-            bool ours = file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/"));
-            if (c->fn == nullptr || (c->file && !ours && showframe(nullptr, c->file, 1) == false))
-                c->fn = fn, c->file = file, c->line = line, c->pick = c->n;
-            c->n++;
-            return 0;
-        }
-    } where;
-    backtrace_pcinfo(btstate, lookup, namecb::cb, nullptr, &where);
-    char* d = framename(where.fn, fp.sym, where.pick < where.n - 1);
-    if (d) stripargs(d);
+    creatorcb where;
+    const char* name = creatorframe(gp->gopc, &fp, &where);
     printstring("created by ");
-    printstring(d ? d : where.fn ? where.fn : fp.sym ? fp.sym : "?");
+    printstring(name);
     printstring(" in goroutine ");
     printuint(gp->parentGoid);
     printstring("\n\t");
