@@ -1,5 +1,12 @@
 // switchtrace.cc — GODEBUG=switchtrace=1: every stack switch, narrated.
 //
+// Go counterpart: none (gort only). The switches it narrates are Go's
+// src/runtime/asm_amd64.s (mcall, gogo, systemstack) and coro.go
+// (coroswitch_m); the key is parsed with Go's other debug variables
+// (runtime1.go, dbgvars):
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/asm_amd64.s
+// https://github.com/golang/go/blob/go1.22.0/src/runtime/runtime1.go
+//
 // gort only: Go has no such setting. It is chapter 1.2 (mcall, gosave, gogo)
 // happening live: one line on standard error per switch, printed on g0 just
 // before or just after the switch, with the values the switch saved or is
