@@ -50,6 +50,7 @@ static constexpr size_t g0StackSize = 1 << 20;
 /// M exits (mexit). Runs on: the new thread's own stack.
 /// @gosrc{asm_amd64.s,mstart}
 static void* mstart(void* arg) {
+    TOPFRAME();  // as Go's runtime·mstart: bt on g0 ends here
     m* mp = static_cast<m*>(arg);
     mp->g0->stack = osstack();
     setg(mp->g0);

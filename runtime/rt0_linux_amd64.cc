@@ -46,6 +46,7 @@ static void mainstart(funcval*) {
 /// in it needs asm in C++. Runs on: the OS thread's stack, which becomes g0.
 /// @gosrc{asm_amd64.s,rt0_go}
 void rt0_go(int argc, char** argv) {
+    TOPFRAME();  // as Go's: bt on m0's g0 ends here, not in libc's main
     goargs(argc, argv);
     // create istack out of the given (operating system) stack.
     g0.stack = osstack();

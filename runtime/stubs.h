@@ -192,6 +192,15 @@ inline void systemstack(F&& f) {
 #define getcallerpc() reinterpret_cast<uintptr_t>(__builtin_return_address(0))
 #define getcallersp() (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + 16)
 
+/// Go's TOPFRAME text flag (textflag.h), which Go puts on rt0_go, mstart and
+/// goexit: "the outermost frame of a stack; unwinders stop here". In C++ it is
+/// unwind info: from this statement on, the function's return address is
+/// undefined, so gdb's bt, libgcc's unwinder and libbacktrace end at this
+/// function instead of walking on into libc's thread start. Put it first in
+/// the function body. (runtime.goexit, in asm, has it from its first byte.)
+/// @differs{unwind info (DW_CFA_undefined) rather than a flag read by Go's own unwinder}
+#define TOPFRAME() asm volatile(".cfi_undefined rip")
+
 /// Busy-waits for cycles rounds of the PAUSE instruction, which tells the CPU
 /// that this is a spin-wait loop (it saves power and lets a sibling
 /// hyperthread run). Used by lock2's spinning and sync.Mutex's (doSpin).

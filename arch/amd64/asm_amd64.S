@@ -30,6 +30,51 @@
 #define get_tls(r)	movq runtime.tlsg@gottpoff(%rip), r
 #define g(r)		%fs:(r)
 
+// Unwind info across a stack switch. Between the instruction that loads a new
+// SP and the one that leaves the routine, the caller a debugger should see
+// is the frame being switched TO, and its return PC and BP are still in
+// memory, in the gobuf the routine reads. CFI_REG_AT(reg, base, off) says
+// "reg's value in the caller is stored at base+off" (DW_CFA_expression with
+// DW_OP_breg<base> off), so gdb's bt and stepi show that frame at every
+// instruction. DWARF register numbers: BX 3, SI 4, BP 6, return address 16.
+// off is a two-byte SLEB128, so 0 <= off < 8192 (checked where it is used).
+#define DW_CFA_expression	0x10
+#define DW_CFA_val_expression	0x16
+#define DW_OP_deref		0x06
+#define DW_OP_plus		0x22
+#define DW_OP_ne		0x2e
+#define DW_OP_lit0		0x30
+#define DW_OP_breg(n)		(0x70 + (n))
+#define DWREG_rdx		1
+#define DWREG_rbx		3
+#define DWREG_rsi		4
+#define DWREG_rbp		6
+#define DWREG_rip		16
+#define SLEB2(off)		(((off) & 0x7f) | 0x80), (((off) >> 7) & 0x3f)
+#define CFI_REG_AT(reg, base, off) \
+	.cfi_escape DW_CFA_expression, DWREG_##reg, 3, DW_OP_breg(DWREG_##base), SLEB2(off)
+// gogo's target PC, as the caller's PC. A new goroutine's PC is its
+// function's entry, not a return address, but unwinders look a caller's
+// function up at PC-1, which for an entry is the function before it. So for
+// a new goroutine (ctxt != 0: only gostartcallfn sets it) the PC reported is
+// PC+1: caller's PC = PC + (ctxt != 0). PC and ctxt are at base+off, or ctxt
+// is already in DX (CFI_GOGO_PC_DX), or the PC too is in BX (CFI_GOGO_PC_BX).
+#define CFI_GOGO_PC(base, pcoff, ctxtoff) \
+	.cfi_escape DW_CFA_val_expression, DWREG_rip, 11, \
+		DW_OP_breg(DWREG_##base), SLEB2(pcoff), DW_OP_deref, \
+		DW_OP_breg(DWREG_##base), SLEB2(ctxtoff), DW_OP_deref, DW_OP_lit0, DW_OP_ne, DW_OP_plus
+#define CFI_GOGO_PC_DX(base, pcoff) \
+	.cfi_escape DW_CFA_val_expression, DWREG_rip, 10, \
+		DW_OP_breg(DWREG_##base), SLEB2(pcoff), DW_OP_deref, \
+		DW_OP_breg(DWREG_rdx), SLEB2(0), DW_OP_lit0, DW_OP_ne, DW_OP_plus
+#define CFI_GOGO_PC_BX \
+	.cfi_escape DW_CFA_val_expression, DWREG_rip, 9, \
+		DW_OP_breg(DWREG_rbx), SLEB2(0), \
+		DW_OP_breg(DWREG_rdx), SLEB2(0), DW_OP_lit0, DW_OP_ne, DW_OP_plus
+.if g_sched+gobuf_bp >= 8192
+.error "CFI_REG_AT: gobuf offset does not fit in two SLEB128 bytes"
+.endif
+
 	.text
 
 // func gogo(buf *gobuf)
@@ -45,16 +90,23 @@ runtime.gogo:
 	get_tls(%rcx)				// CX = offset of the g slot
 	movq	%rdx, g(%rcx)			// g = buf->g
 	movq	gobuf_sp(%rbx), %rsp		// restore SP: from here on we are on g's stack
-	.cfi_undefined rip			// (the old frame is gone: stop unwinding here)
+	// Unwind as g's frame: the old frame is gone; g's SP is ours, its
+	// PC and BP are in buf until they are loaded.
+	.cfi_def_cfa rsp, 0			//   caller's SP = buf->sp = SP
+	CFI_GOGO_PC(rbx, gobuf_pc, gobuf_ctxt)	//   caller's PC = buf->pc (+1 if new)
+	CFI_REG_AT(rbp, rbx, gobuf_bp)		//   caller's BP at buf->bp
 	movq	gobuf_ret(%rbx), %rax		// AX = buf->ret
 	movq	gobuf_ctxt(%rbx), %rdx		// DX = buf->ctxt (closure context)
+	CFI_GOGO_PC_DX(rbx, gobuf_pc)		//   (buf->ctxt may be cleared: use DX)
 	movq	%rdx, %rdi			// gort: DI = ctxt too, the SysV first argument
 	movq	gobuf_bp(%rbx), %rbp		// restore BP
+	.cfi_same_value rbp			//   (BP is now g's: buf->bp may be cleared)
 	movq	$0, gobuf_sp(%rbx)		// clear, as Go does (marks buf empty)
 	movq	$0, gobuf_ret(%rbx)
 	movq	$0, gobuf_ctxt(%rbx)
 	movq	$0, gobuf_bp(%rbx)
 	movq	gobuf_pc(%rbx), %rbx		// BX = buf->pc
+	CFI_GOGO_PC_BX				//   caller's PC now in BX
 	jmp	*%rbx				// resume g
 	.cfi_endproc
 	.size	runtime.gogo, .-runtime.gogo
@@ -96,8 +148,13 @@ runtime.mcall:
 	je	badm
 	movq	%rsi, g(%rcx)			// g = m->g0
 	movq	(g_sched+gobuf_sp)(%rsi), %rsp	// sp = g0.sched.sp
-	.cfi_undefined rip			// (between stacks: no caller for a moment)
+	// Unwind as a call from mstart0 on g0: its SP is ours, its PC and BP
+	// are in g0.sched until they are loaded and pushed.
+	.cfi_def_cfa rsp, 0			//   caller's SP = g0.sched.sp = SP
+	CFI_REG_AT(rip, rsi, g_sched+gobuf_pc)	//   caller's PC at g0.sched.pc
+	CFI_REG_AT(rbp, rsi, g_sched+gobuf_bp)	//   caller's BP at g0.sched.bp
 	movq	(g_sched+gobuf_bp)(%rsi), %rbp	// gort: bp = g0.sched.bp (mstart0's frame)
+	.cfi_same_value rbp
 	pushq	(g_sched+gobuf_pc)(%rsi)	// gort: fake return PC into mstart0,
 	.cfi_def_cfa rsp, 8			//   so unwinders continue into mstart0
 	.cfi_offset rip, -8			// (explicit: libgcc's DW_CFA_restore would mean "same value")
