@@ -94,6 +94,7 @@ void Gosched() {
 /// The goroutine becomes runnable again when someone calls goready(gp).
 /// Never inlined, so that every parked goroutine's traceback shows
 /// runtime::gopark on top, as Go's show runtime.gopark. Runs on: g. @gosrc{proc.go,gopark} @chapter{mcall-blocking}
+// [gopark]
 [[gnu::noinline]] void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
     m* mp = getg()->m;
     g* gp = mp->curg;
@@ -105,6 +106,7 @@ void Gosched() {
     // can't do anything that might move the G between Ms here.
     mcall(park_m);
 }
+// [gopark]
 
 /// Puts the current goroutine into a waiting state and unlocks the lock.
 /// The goroutine can be made runnable again by calling goready(gp).
@@ -693,6 +695,7 @@ static bool parkunlock_c(g*, void* lock) {
 
 /// park continuation on g0: the second half of gopark. Runs on: g0.
 /// @gosrc{proc.go,park_m} @chapter{mcall-blocking}
+// [park_m]
 static void park_m(g* gp) {
     m* mp = getg()->m;
     // N.B. Not using casGToWaiting here because the waitreason is set by
@@ -711,6 +714,7 @@ static void park_m(g* gp) {
     }
     schedule();
 }
+// [park_m]
 
 /// Puts gp on the global run queue and schedules. Runs on: g0.
 /// @gosrc{proc.go,goschedImpl}

@@ -196,10 +196,12 @@ void mstart0() {
     // mstart1 after we call schedule, so other calls can reuse the current
     // frame. Unlike Go, bp matters: mcall restores it so that gdb and the
     // tracebacks of g0 frames continue into mstart0.
+    // [g0sched]
     gp->sched.g = guintptr::of(gp);
     gp->sched.pc = getcallerpc();
     gp->sched.sp = getcallersp();
     gp->sched.bp = *reinterpret_cast<uintptr_t*>(__builtin_frame_address(0));
+    // [g0sched]
     racemstart(gp);  // TSan: this thread's own fiber is g0's (race.h)
     minit();
     // Install signal handlers; after minit so that minit can prepare the

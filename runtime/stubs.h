@@ -39,6 +39,7 @@ namespace runtime {
 /// Runs on: either stack. @gosrc{stubs.go,getg}
 /// @chapter{getg}
 /// @differs{TLS only, no R14 g register}
+// [getg]
 inline g* getg() {
     g* gp;
     asm volatile(
@@ -47,6 +48,7 @@ inline g* getg() {
         : "=r"(gp));
     return gp;
 }
+// [getg]
 
 /// Sets this thread's g (what gogo and mcall do in asm). Runs on: any stack
 /// (rt0_go calls it on the OS thread's stack to make it g0).

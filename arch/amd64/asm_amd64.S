@@ -27,8 +27,10 @@
 
 #include "go_asm.h"
 
+// [tls]
 #define get_tls(r)	movq runtime.tlsg@gottpoff(%rip), r
 #define g(r)		%fs:(r)
+// [tls]
 
 // Unwind info across a stack switch. Between the instruction that loads a new
 // SP and the one that leaves the routine, the caller a debugger should see
@@ -77,6 +79,7 @@
 
 	.text
 
+// [gogo]
 // func gogo(buf *gobuf)
 // restore state from Gobuf; longjmp
 	.globl	runtime.gogo
@@ -110,7 +113,9 @@ runtime.gogo:
 	jmp	*%rbx				// resume g
 	.cfi_endproc
 	.size	runtime.gogo, .-runtime.gogo
+// [gogo]
 
+// [mcall]
 // func mcall(fn func(*g))
 // Switch to m->g0's stack, call fn(g).
 // Fn must never return. It should gogo(&g->sched)
@@ -136,10 +141,12 @@ runtime.mcall:
 	movq	%rbx, (g_sched+gobuf_pc)(%rax)
 	leaq	8(%rsp), %rbx			// caller's SP (above the return PC)
 	movq	%rbx, (g_sched+gobuf_sp)(%rax)
-	movq	%rbp, (g_sched+gobuf_bp)(%rax)	// caller's BP (Go stores (BP); see below)
-	// Go saves the caller's caller's BP, (BP), to avoid a frame-pointer cycle
-	// in its unwinder; C++ frames address locals through BP, so gort must give
-	// the caller its own BP back.
+	movq	%rbp, (g_sched+gobuf_bp)(%rax)	// caller's BP (Go: MOVQ (BP), BX; see below)
+	// Go's assembler gives mcall a frame (PUSHQ BP; MOVQ SP, BP), so Go finds
+	// the caller's PC at 8(SP) and the caller's BP at (BP); BP itself would be
+	// mcall's own, soon dead, frame (a frame-pointer cycle, CL 476235). gort's
+	// mcall has no frame: 0(SP) and BP are the caller's. Both store the same
+	// value; in C++ it must be exact, as frames address locals through BP.
 
 	// switch to m->g0 & its stack, call fn
 	movq	g_m(%rax), %rbx			// BX = g.m
@@ -174,7 +181,9 @@ badm:
 	call	runtime.badmcall		// does not return
 	.cfi_endproc
 	.size	runtime.mcall, .-runtime.mcall
+// [mcall]
 
+// [gosave]
 // void gosave(Gobuf*)
 // save state in Gobuf; setjmp
 //
@@ -202,6 +211,7 @@ runtime.gosave:
 	ret
 	.cfi_endproc
 	.size	runtime.gosave, .-runtime.gosave
+// [gosave]
 
 // systemstack_switch is a dummy routine that systemstack leaves at the bottom
 // of the G stack: a g inside systemstack shows this PC in g.sched.pc, so a
