@@ -5,7 +5,7 @@ Usage: check_gomap.py SRCDIR XMLDIR
        check_gomap.py SRCDIR --doxygen DOXYGEN DOXYFILE OUTDIR
 
 Reads Doxygen's XML and the sources. The second form first runs Doxygen on
-DOXYFILE with the HTML, the diagrams and the warnings turned off and the XML
+DOXYFILE with the HTML, the generated graphs and the warnings turned off and the XML
 going to OUTDIR/xml (what meson's test 'gomap', suite docs, does: it does not
 share the docs target's output). Fails, naming file:line, when:
 
@@ -37,10 +37,13 @@ def text(e):
 
 
 def xrefs(e):
-    """The xrefitem kinds (gosrc, gortonly, ...) in a memberdef/compounddef's docs."""
+    """The xrefitem kinds (gosrc, gortonly, ...) in a memberdef/compounddef's
+    own comment (not in its members')."""
     kinds = set()
-    for x in e.iter('xrefsect'):
-        kinds.add(x.get('id').split('_1_')[0])
+    for part in ('briefdescription', 'detaileddescription'):
+        d = e.find(part)
+        for x in (d.iter('xrefsect') if d is not None else ()):
+            kinds.add(x.get('id').split('_1_')[0])
     return kinds
 
 
@@ -76,7 +79,9 @@ def run_doxygen(doxygen, doxyfile, outdir):
     """Doxygen, XML only, into outdir/xml; returns that directory."""
     os.makedirs(outdir, exist_ok=True)
     conf = open(doxyfile).read() + (
-        f'\nOUTPUT_DIRECTORY = {outdir}\nGENERATE_HTML = NO\nHAVE_DOT = NO\n'
+        f'\nOUTPUT_DIRECTORY = {outdir}\nGENERATE_HTML = NO\n'
+        'CLASS_GRAPH = NO\nCOLLABORATION_GRAPH = NO\nGRAPHICAL_HIERARCHY = NO\n'
+        'DIRECTORY_GRAPH = NO\n'
         'SOURCE_BROWSER = NO\nREFERENCED_BY_RELATION = NO\nREFERENCES_RELATION = NO\n'
         'WARNINGS = NO\nWARN_AS_ERROR = NO\nQUIET = YES\n')
     subprocess.run([doxygen, '-'], input=conf, text=True, check=True)
