@@ -49,8 +49,8 @@ hchan* makechan(const chantype* t, int64_t size) {
     return c;
 }
 
-/// Frees c, destroying any values still buffered. gort only (Go's GC frees
-/// channels). Runs on: any.
+/// Frees c, destroying any values still buffered. Runs on: any stack.
+/// @gortonly{Go's GC frees channels}
 void freechan(hchan* c) {
     if (c == nullptr) return;
     for (uintptr_t i = 0, x = c->recvx; i < c->qcount; i++, x = (x + 1) % c->dataqsiz)
@@ -85,6 +85,8 @@ static bool chanparkcommit(g*, void* chanLock) {
     return true;
 }
 
+/// Unlocks c: the unlock callback of throws made with c.lock held.
+/// Runs on: g or g0. @gortonly{a C++ callback around unlock(&c.lock)}
 static void unlockchan(void* c) {
     unlock(&static_cast<hchan*>(c)->lock);
 }
@@ -337,13 +339,13 @@ void recv(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
 }
 
 /// len(c), read without the lock (a snapshot, as in Go). Runs on: g.
-/// @gosrc{chan.go,chanlen}
+/// @gosrc{chan.go,reflect_chanlen}
 int chanlen(hchan* c) {
     if (c == nullptr) return 0;
     return int(__atomic_load_n(&c->qcount, __ATOMIC_RELAXED));
 }
 
-/// cap(c). Runs on: g. @gosrc{chan.go,chancap}
+/// cap(c). Runs on: g. @gosrc{chan.go,reflect_chancap}
 int chancap(hchan* c) {
     if (c == nullptr) return 0;
     return int(c->dataqsiz);

@@ -98,7 +98,7 @@ public:
     /// close(ch). @gosrc{chan.go,closechan}
     void close() const { runtime::closechan(c_.get()); }
 
-    /// len(ch), cap(ch). @gosrc{chan.go,chanlen}
+    /// len(ch), cap(ch). @gosrc{chan.go,reflect_chanlen}
     int len() const { return runtime::chanlen(c_.get()); }
     int cap() const { return runtime::chancap(c_.get()); }
 

@@ -80,6 +80,8 @@ static void corostart() {
     coroexit(c);
 }
 
+/// corostart as the new goroutine's funcval code (newproc's fn).
+/// Runs on: g (the coroutine's). @gortonly{Go passes corostart's static funcval to newproc}
 static void corostartfn(funcval*) {
     corostart();
 }
@@ -96,6 +98,7 @@ static void coroswitch_m(g* gp);
 /// instead (what gort's casgstatus does: no GC means no Gscan bit to race
 /// with), which removes two of coroswitch's three locked instructions; see
 /// "Where the time goes" in test/bench/go/README.md. Runs on: g0.
+/// @gortonly{the seed writes the CAS inline, twice}
 /// @differs{optional: -Dcoro_cas=false trades the status CAS for a store}
 static inline bool casfast(g* gp, uint32_t oldval, uint32_t newval) {
 #if GORT_CORO_CAS
@@ -213,7 +216,7 @@ static void coroswitch_m(g* gp) {
 
 /// coroswitch_m's report of a switch whose thread locking does not match
 /// the coroutine's creation, out of line so the switch stays short.
-/// Runs on: g0. gort only: the printing half of go1.23's check in coroswitch_m.
+/// Runs on: g0. @gortonly{the printing half of go1.23's check in coroswitch_m}
 static void corolockmismatch(m* mp, coro* c) {
     printstring("coro: got thread ");
     printhex(uintptr_t(mp));

@@ -34,12 +34,14 @@ namespace runtime {
 /// ends normally. Any other exception is deliberately not caught: it reaches
 /// goexit, the end of the stack, and becomes Go's unrecovered panic
 /// (panic.cc) with the throwing frames intact.
+/// @gortonly{Go's compiler writes the closure of a go statement}
 template <class F>
 struct goclosure : gofunc {
     F f;
 
     /// Wraps callable; newproc1 then moves the whole closure onto the new
     /// goroutine's stack (relocate). Runs on: the caller of go().
+    /// @gortonly{see goclosure}
     explicit goclosure(F&& callable) : f(std::move(callable)) {
         this->fn = &call;
         this->size = sizeof(goclosure);
@@ -48,7 +50,7 @@ struct goclosure : gofunc {
     }
 
     /// The goroutine's first frame: calls f, then destroys the closure.
-    /// Returns into goexit. Runs on: g (the new goroutine).
+    /// Returns into goexit. Runs on: g (the new goroutine). @gortonly{see goclosure}
     static void call(funcval* fv) {
         auto* c = static_cast<goclosure*>(fv);
         try {
@@ -60,6 +62,7 @@ struct goclosure : gofunc {
 
     /// Move-constructs the closure at `to` (the new stack's top), leaving
     /// `from` to be destroyed by go(). Runs on: g0 (inside newproc1).
+    /// @gortonly{see goclosure}
     static void move(gofunc* from, void* to) {
         new (to) goclosure(std::move(static_cast<goclosure*>(from)->f));
     }

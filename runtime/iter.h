@@ -45,11 +45,11 @@
 
 namespace iter {
 
-/// Go's Seq[V]: `func(yield func(V) bool)`. @gosrc{iter.go,Seq}
+/// Go's Seq[V]: `func(yield func(V) bool)`. @gosrc{../iter/iter.go,Seq}
 template <class V>
 using Seq = std::function<void(const std::function<bool(V)>& yield)>;
 
-/// Go's Seq2[K, V]: `func(yield func(K, V) bool)`. @gosrc{iter.go,Seq2}
+/// Go's Seq2[K, V]: `func(yield func(K, V) bool)`. @gosrc{../iter/iter.go,Seq2}
 template <class K, class V>
 using Seq2 = std::function<void(const std::function<bool(K, V)>& yield)>;
 
@@ -157,7 +157,7 @@ struct pull : runtime::corofunc {
 /// Go's iter.Pull: converts the push iterator seq into a pull iterator. Returns
 /// {next, stop}: next() yields {value, true} or {V{}, false} at the end; stop()
 /// ends the iteration. Runs on: g (the sequence runs on its own goroutine).
-/// @gosrc{iter.go,Pull}
+/// @gosrc{../iter/iter.go,Pull}
 template <class V>
 std::pair<std::function<std::pair<V, bool>()>, std::function<void()>> Pull(Seq<V> seq) {
     using state = detail::pull<V, Seq<V>>;
@@ -166,7 +166,7 @@ std::pair<std::function<std::pair<V, bool>()>, std::function<void()>> Pull(Seq<V
 }
 
 /// Go's iter.Pull2: like Pull for a Seq2; next() returns {k, v, true} or
-/// {K{}, V{}, false}. Runs on: g. @gosrc{iter.go,Pull2}
+/// {K{}, V{}, false}. Runs on: g. @gosrc{../iter/iter.go,Pull2}
 template <class K, class V>
 std::pair<std::function<std::tuple<K, V, bool>()>, std::function<void()>> Pull2(Seq2<K, V> seq) {
     using state = detail::pull<std::pair<K, V>, Seq2<K, V>>;

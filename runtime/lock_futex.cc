@@ -71,9 +71,9 @@ static void futexwakeup(uint32_t* addr, uint32_t cnt) {
 }
 
 /// Sets up the unlock fast path. Runs once, before any second thread exists.
-/// Runs on: g0 (m0), from schedinit. gort only: registers for
+/// Runs on: g0 (m0), from schedinit. @gortonly{registers for
 /// membarrier(PRIVATE_EXPEDITED), which the plain-store unlock relies on (see
-/// the top of this file); Go's unlock2 always exchanges and needs no set-up.
+/// the top of this file); Go's unlock2 always exchanges and needs no set-up}
 void lockinit() {
     asymfence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }

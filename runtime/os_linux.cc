@@ -28,9 +28,9 @@ void osinit() {
 
 /// The bounds of the calling OS thread's stack: the g0 stack of its M.
 /// Runs on: the OS thread's stack, from rt0_go (before it becomes g0).
-/// gort only: Go's mstart0 estimates g0's bounds from the current SP for
+/// @gortonly{Go's mstart0 estimates g0's bounds from the current SP for
 /// threads it did not create; with cgo, x_cgo_getstackbound
-/// (runtime/cgo/gcc_stack_unix.c) asks pthread_getattr_np, as this does.
+/// (runtime/cgo/gcc_stack_unix.c) asks pthread_getattr_np, as this does}
 struct stack osstack() {
     pthread_attr_t attr;
     void* addr = nullptr;

@@ -47,7 +47,7 @@ static void printpanicval(std::exception_ptr e);
 /// Flushes the program's buffered standard output before a fatal report, so
 /// what it printed comes before the report (Go's fmt writes unbuffered, so Go
 /// needs no such step). Not from the signal handler: stdio may be the culprit.
-/// gort only. Runs on: any stack except the signal stack.
+/// Runs on: any stack except the signal stack. @gortonly{Go's output is unbuffered}
 static void flushstdout() {
     std::fflush(stdout);
 }
@@ -246,9 +246,9 @@ static void printpanicval(std::exception_ptr e) {
     ::_exit(2);
 }
 
-/// Installs the terminate handler. Runs on: g0, from schedinit. gort only:
+/// Installs the terminate handler. Runs on: g0, from schedinit. @gortonly{
 /// Go's panics need no hook; gort's are C++ exceptions, and one that nobody
-/// catches ends in std::terminate, whose handler becomes fatalpanic.
+/// catches ends in std::terminate, whose handler becomes fatalpanic}
 void panicinit() {
     std::set_terminate(fatalpanic);
 }

@@ -123,7 +123,7 @@ void goready(g* gp) {
 
 /// Refills an empty per-P sudog cache: half of it from the central cache,
 /// or one new sudog. Out of line so acquireSudog's fast path stays short.
-/// Runs on: g or g0. gort only: the refill half of Go's acquireSudog.
+/// Runs on: g or g0. @gortonly{the refill half of Go's acquireSudog}
 [[gnu::cold, gnu::noinline]] static void sudogcacherefill(p* pp) {
     lock(&sched.sudoglock);
     // First, try to grab a batch from central cache.
@@ -150,7 +150,7 @@ sudog* acquireSudog() {
 
 /// Moves half of a full per-P sudog cache to the central cache. Out of line
 /// so releaseSudog's fast path stays short. Runs on: g or g0.
-/// gort only: the spill half of Go's releaseSudog.
+/// @gortonly{the spill half of Go's releaseSudog}
 [[gnu::cold, gnu::noinline]] static void sudogcachespill(p* pp) {
     sudog *first = nullptr, *last = nullptr;
     while (pp->nsudog > int32_t(std::size(pp->sudogbuf)) / 2) {
@@ -184,7 +184,7 @@ void releaseSudog(sudog* s) {
 }
 
 /// Moves all of pp's cached sudogs to the central cache (pp is being
-/// destroyed; Go leaves them to the GC). Runs on: g0. gort only.
+/// destroyed). Runs on: g0. @gortonly{Go leaves them to the GC}
 void sudogcacheflush(p* pp) {
     lock(&sched.sudoglock);
     while (pp->nsudog > 0) {
@@ -284,7 +284,7 @@ GORT_HOT void casgstatus(g* gp, uint32_t oldval, uint32_t newval) {
 GORT_HOT_END
 
 /// casgstatus's failure report, out of line so that the fast path above
-/// stays a few instructions. Runs on: either. gort only.
+/// stays a few instructions. Runs on: either. @gortonly{Go's casgstatus prints inline}
 static void badcasgstatus(g*, uint32_t oldval, uint32_t newval, uint32_t old) {
     if ((oldval & Gscan) || (newval & Gscan) || oldval == newval) {
         printstring("runtime: casgstatus: oldval=");
@@ -802,8 +802,8 @@ void gdestroy(g* gp) {
 // ---- rt0_go (asm_amd64.s): rt0_linux_amd64.cc ----
 
 /// A gofunc for a function that captures nothing (runtime.main's and
-/// corostart's): the funcval is just the code pointer. gort only: Go passes
-/// such functions' static funcvals (mainPC, corostart's) to newproc.
+/// corostart's): the funcval is just the code pointer. Runs on: any stack.
+/// @gortonly{Go passes such functions' static funcvals (mainPC, corostart's) to newproc}
 plainfunc::plainfunc(void (*f)(funcval*)) {
     fn = f;
     size = sizeof(funcval);

@@ -132,7 +132,7 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
 
 /// Moves g's from pp's free list to the global one until keep are left: the
 /// shared half of gfput and gfpurge (Go writes the loop in both).
-/// Runs on: g0. gort only.
+/// Runs on: g0. @gortonly{Go writes the loop in both}
 static void gfspill(p* pp, int32_t keep) {
     gList stackQ;
     int32_t inc = 0;

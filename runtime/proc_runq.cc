@@ -91,7 +91,7 @@ void pMask::clear(int32_t id) {
 
 /// Clears pp's timerpMask bit if it has no timers: a thief need not look at
 /// its heap. The heap can only grow while pp is owned, so the bit is set again
-/// in pidleget. Runs on: g0. @gosrc{time.go,updateTimerPMask}
+/// in pidleget. Runs on: g0. @gosrc{proc.go,updateTimerPMask}
 static void updateTimerPMask(p* pp) {
     if (__atomic_load_n(&pp->ntimers, __ATOMIC_RELAXED) > 0) return;
     lock(&pp->timersLock);

@@ -21,6 +21,7 @@ namespace runtime {
 
 /// Fibers of dead goroutines, ready for new ones. Never destroyed: exit runs
 /// the static destructors while other Ms may still end goroutines.
+/// @gortonly{Go's race runtime keeps no fibers}
 static struct racefiberpool {
     mutex lock;
     std::vector<void*> free;
@@ -28,7 +29,7 @@ static struct racefiberpool {
 
 /// Makes g0 of the current M run in the OS thread's own TSan context.
 /// Runs on: g0, from mstart1 (each M, on its own thread).
-/// gort only: Go's g0 has no racectx of its own.
+/// @gortonly{Go's g0 has no racectx of its own}
 void racemstart(g* g0) {
     g0->racectx = __tsan_get_current_fiber();
 }
@@ -36,7 +37,7 @@ void racemstart(g* g0) {
 /// Switches TSan to m.g0's fiber: the g → g0 half of a switch. Called by the
 /// mcall shim (stubs.h) just before the asm mcall. On g0 (a bad mcall) it
 /// does nothing, and mcall reports the error. Runs on: g.
-/// gort only. @differs{TSan fibers: Go's runtime passes g.racectx to each TSan call}
+/// @gortonly{TSan fibers} @differs{TSan fibers: Go's runtime passes g.racectx to each TSan call}
 void racemcall() {
     g* gp = getg();
     g* g0 = gp->m->g0;

@@ -32,7 +32,7 @@ namespace runtime {
 
 /// The first frame of goroutine 1: runtime.main. A Goexit in main_main
 /// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
-/// Runs on: g (goroutine 1). gort only: the C++ side of Go's mainPC funcval.
+/// Runs on: g (goroutine 1). @gortonly{the C++ side of Go's mainPC funcval}
 static void mainstart(funcval*) {
     try {
         main();

@@ -35,6 +35,7 @@ namespace runtime {
 /// reserves there anyway), so a go statement allocates nothing. `relocate`
 /// move-constructs the object at `to`; `size` and `align` say how much room.
 /// Built by go.h's go(); newproc1 places it.
+/// @gortonly{Go's compiler builds closures; its funcval is gort's base}
 struct gofunc : funcval {
     uintptr_t size;
     uintptr_t align;
@@ -42,6 +43,7 @@ struct gofunc : funcval {
 };
 
 /// A gofunc for a function that captures nothing (proc.cc).
+/// @gortonly{see plainfunc::plainfunc}
 struct plainfunc : gofunc {
     explicit plainfunc(void (*f)(funcval*));
 };
@@ -49,6 +51,7 @@ struct plainfunc : gofunc {
 /// Thrown by Goexit to unwind the goroutine's stack (running destructors, as
 /// Go runs deferred calls); caught at the goroutine's first frame. A
 /// `catch (...)` that does not rethrow would swallow it: don't.
+/// @gortonly{Go's Goexit runs the deferred calls itself (panic.go)}
 struct goexitUnwind {};
 
 /// The most Ps gort allows (Go has no limit since 1.10; gort's allp is a
@@ -70,11 +73,14 @@ struct pMask {
 /// One enumeration of all Ps in a random order. @gosrc{proc.go,randomEnum}
 struct randomEnum {
     uint32_t i, count, pos, inc;
+    /// All Ps seen. Runs on: either. @gosrc{proc.go,randomEnum.done}
     bool done() const { return i == count; }
+    /// Steps to the next P. Runs on: either. @gosrc{proc.go,randomEnum.next}
     void next() {
         i++;
         pos = (pos + inc) % count;
     }
+    /// The current P's index. Runs on: either. @gosrc{proc.go,randomEnum.position}
     uint32_t position() const { return pos; }
 };
 
@@ -88,6 +94,7 @@ struct randomOrder {
 };
 
 /// GODEBUG settings (runtime1.go's dbgvars that gort knows).
+/// @gosrc{runtime1.go,debug}
 struct dbgVars {
     int32_t schedtrace;   ///< print a SCHED line every X ms (sysmon)
     int32_t scheddetail;  ///< with schedtrace: every P, M and G too
@@ -266,12 +273,14 @@ void coroexit(coro* c);
 
 /// Go's plainError: a runtime panic whose message prints without the
 /// "runtime error: " prefix ("send on closed channel").
+/// @gosrc{error.go,plainError}
 struct plainError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
 /// What the runtime needs to know about a channel's element type (Go: the
 /// *_type a chantype points to). Values are moved, never copied.
+/// @gosrc{type.go,chantype}
 struct chantype {
     uintptr_t size;
     uintptr_t align;
@@ -289,6 +298,7 @@ struct waitq {
     void dequeueSudoG(sudog* sgp);
 };
 
+/// A channel: a buffered ring, its wait queues and its lock. @gosrc{chan.go,hchan}
 struct hchan {
     uintptr_t qcount;    ///< total data in the queue
     uintptr_t dataqsiz;  ///< size of the circular queue
@@ -409,7 +419,8 @@ extern uint32_t locksleepers[256];
 
 /// The number of threads asleep (or about to sleep) on l, or on another
 /// mutex that hashes to the same slot: gort's nsleep, kept out of the mutex
-/// because unlock reads it after releasing l (lock_futex.cc). gort only.
+/// because unlock reads it after releasing l (lock_futex.cc). Runs on: either.
+/// @gortonly{Go's lock_futex needs no sleeper count}
 inline uint32_t* locksleep(mutex* l) {
     return &locksleepers[(uintptr_t(l) * 0x9e3779b97f4a7c15u) >> 56];
 }

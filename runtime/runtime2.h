@@ -39,18 +39,24 @@ struct stack {
 struct guintptr {
     uintptr_t v = 0;
 
+    /// The g. Runs on: either. @gosrc{runtime2.go,guintptr.ptr}
     g* ptr() const { return reinterpret_cast<g*>(v); }
+    /// Sets the g. Runs on: either. @gosrc{runtime2.go,guintptr.set}
     void set(g* gp) { v = reinterpret_cast<uintptr_t>(gp); }
     /// ptr and set for a word that other Ms read or CAS at the same time
     /// (p.runnext, p.runq's slots): relaxed atomics, plain movs on amd64. Go
-    /// relies on a word access being atomic; C++ must say so.
+    /// relies on a word access being atomic; C++ must say so. Runs on: either.
+    /// @gortonly{Go's ptr is atomic enough on its own}
     g* load() const { return reinterpret_cast<g*>(__atomic_load_n(&v, __ATOMIC_RELAXED)); }
+    /// set, atomically (see load). Runs on: either. @gortonly{Go's set is atomic enough on its own}
     void store(g* gp) { __atomic_store_n(&v, reinterpret_cast<uintptr_t>(gp), __ATOMIC_RELAXED); }
-    /// Atomically replaces `old` by `new_`; true if it did. Go: (*guintptr).cas.
+    /// Atomically replaces `old` by `new_`; true if it did. Runs on: either.
+    /// @gosrc{runtime2.go,guintptr.cas}
     bool cas(guintptr old, guintptr new_) {
         return __atomic_compare_exchange_n(&v, &old.v, new_.v, false, __ATOMIC_SEQ_CST,
                                            __ATOMIC_SEQ_CST);
     }
+    /// gp as a guintptr. Runs on: either. @gortonly{Go converts: guintptr(unsafe.Pointer(gp))}
     static guintptr of(g* gp) { return guintptr{reinterpret_cast<uintptr_t>(gp)}; }
     friend bool operator==(guintptr a, guintptr b) { return a.v == b.v; }
 };
@@ -175,6 +181,7 @@ struct gQueue {
     guintptr head;
     guintptr tail;
 
+    /// No g queued. Runs on: either. @gosrc{proc.go,gQueue.empty}
     bool empty() const { return head.v == 0; }
     void push(g* gp);      ///< add at the head
     void pushBack(g* gp);  ///< add at the tail
@@ -186,6 +193,7 @@ struct gQueue {
 struct gList {
     guintptr head;
 
+    /// No g listed. Runs on: either. @gosrc{proc.go,gList.empty}
     bool empty() const { return head.v == 0; }
     void push(g* gp);
     g* pop();

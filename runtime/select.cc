@@ -41,12 +41,15 @@ static void selunlock(scase* scases, const uint16_t* lockorder, int n) {
     }
 }
 
+/// selunlock's arguments, for selunlockf. @gortonly{a C++ callback's argument}
 struct selunlockarg {
     scase* scases;
     const uint16_t* lockorder;
     int n;
 };
 
+/// selunlock as an unlock callback for throws made with the select's locks
+/// held. Runs on: g. @gortonly{a C++ callback around selunlock}
 static void selunlockf(void* arg) {
     auto* a = static_cast<selunlockarg*>(arg);
     selunlock(a->scases, a->lockorder, a->n);

@@ -29,7 +29,7 @@ struct semaRoot {
 static constexpr int semTabSize = 251;
 static semaRoot semtable[semTabSize];
 
-/// The root for addr. Runs on: g. @gosrc{sema.go,semtable.rootFor}
+/// The root for addr. Runs on: g. @gosrc{sema.go,semTable.rootFor}
 static semaRoot* rootFor(uint32_t* addr) {
     return &semtable[(reinterpret_cast<uintptr_t>(addr) >> 3) % semTabSize];
 }

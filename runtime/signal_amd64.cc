@@ -9,6 +9,7 @@
 namespace runtime {
 
 /// Prints one "name   0x..." line of dumpregs. Runs on: the signal stack.
+/// @gortonly{Go's dumpregs writes each print call out}
 static void printreg(const char* name, uint64_t v) {
     printstring(name);
     printhex(v);

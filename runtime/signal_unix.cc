@@ -34,8 +34,8 @@ static constexpr size_t sigstackSize = 256 * 1024;  // room for libbacktrace's D
 static constexpr uintptr_t guardSize = 4096;
 
 /// Reports whether addr lies in the guard page below gp's stack. Runs on: the
-/// M's signal stack, from sighandler. gort only: Go's stacks have no guard
-/// pages (the prologue check and morestack keep SP in bounds).
+/// M's signal stack, from sighandler. @gortonly{Go's stacks have no guard
+/// pages (the prologue check and morestack keep SP in bounds)}
 static bool inguard(g* gp, uintptr_t addr) {
     return gp->stack.lo != 0 && addr < gp->stack.lo && addr >= gp->stack.lo - guardSize;
 }

@@ -90,15 +90,15 @@ static struct {
 static std::vector<struct stack>& guardedspans = *new std::vector<struct stack>;
 
 /// The free-list link of the free stack at lo: its top word. Runs on: g0.
-/// gort only: Go links free stacks through the gclinkptr at their base, in the
-/// manual free list of the span they came from.
+/// @gortonly{Go links free stacks through the gclinkptr at their base, in the
+/// manual free list of the span they came from}
 static uintptr_t& stacklink(uintptr_t lo) {
     return *reinterpret_cast<uintptr_t*>(lo + startingStackSize - sizeof(uintptr_t));
 }
 
 /// Reads vm.max_map_count (65530 unless the administrator changed it).
-/// Runs on: g0, from stackinit. gort only: sizes the guard-page budget (see
-/// the top of this file); Go's stacks have no guard pages.
+/// Runs on: g0, from stackinit. @gortonly{sizes the guard-page budget (see
+/// the top of this file); Go's stacks have no guard pages}
 static uintptr_t maxMapCount() {
     uintptr_t n = 65530;
     if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
@@ -253,7 +253,7 @@ void stackfree(struct stack stk) {
 
 /// Reports whether the stack at lo has a guard page below it. Called once per
 /// g, when malg gives it its stack (a g keeps its stack for life).
-/// Runs on: g0, from malg. gort only: Go's stacks have no guard pages.
+/// Runs on: g0, from malg. @gortonly{Go's stacks have no guard pages}
 bool stackhasguard(uintptr_t lo) {
     lock(&stackpool.lock);
     bool guarded = false;

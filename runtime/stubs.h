@@ -95,13 +95,15 @@ void gosave_asm(gobuf* buf) asm("runtime.gosave");
 /// Runs on: g (switches) or g0 (no switch). @gosrc{asm_amd64.s,systemstack}
 void systemstack_asm(funcval* fn) asm("runtime.systemstack");
 
-/// A marker routine: the PC a g shows while it is inside systemstack. Never run.
+/// A marker routine: the PC a g shows while it is inside systemstack.
+/// Runs on: nothing (never run).
 /// @gosrc{asm_amd64.s,systemstack_switch}
 void systemstack_switch() asm("runtime.systemstack_switch");
 
 /// The return address of every goroutine's first frame: when fn returns, it
 /// "returns" into goexit+1, which calls goexit1. Its unwind info marks the end
 /// of the stack for gdb and for the C++ unwinder. Never called directly.
+/// Runs on: g (its first frame's return).
 /// @gosrc{asm_amd64.s,goexit}
 void goexit() asm("runtime.goexit");
 }

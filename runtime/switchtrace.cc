@@ -39,6 +39,7 @@ thread_local void (*switchtrace_mcallfn)(g*);  ///< the fn of the mcall being tr
 /// Copies a demangled name into out without parameter lists, keeping
 /// "{lambda()#N}" and template arguments: "runtime::goready(runtime::g*,
 /// int)::{lambda()#1}" becomes "runtime::goready::{lambda()#1}". Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 static void shortname(const char* name, char* out, size_t size) {
     size_t n = 0;
     int depth = 0, angle = 0;
@@ -56,6 +57,7 @@ static void shortname(const char* name, char* out, size_t size) {
 /// Prints " (function)" for a saved pc: a return address, so the call is at
 /// pc-1, unless pc is a function's entry (a goroutine that has not run yet).
 /// Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 static void printfunc(uintptr_t pc) {
     if (pc == 0) return;
     Func f = FuncForPC(pc);
@@ -69,6 +71,7 @@ static void printfunc(uintptr_t pc) {
 
 /// Prints "gN" (an M's g0 is g0), or "exited g" for a goroutine that ended on
 /// its way out (coroexit). Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 static void printgname(g* gp) {
     if (gp == nullptr) {
         printstring("exited g");
@@ -82,6 +85,7 @@ static void printgname(g* gp) {
 /// on the other side (mcall, systemstack), or nullptr; what: "saved" or
 /// "resume"; owner: the g whose sched is shown; on: the g whose stack the
 /// switch goes to. Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 static void printswitch(const char* kind, g* from, g* to, const char* fn, const char* what,
                         g* owner, g* on) {
     lock(&tracelk);
@@ -120,6 +124,7 @@ static void printswitch(const char* kind, g* from, g* to, const char* fn, const 
 /// The fn that a traced mcall runs instead of the caller's (stubs.h):
 /// narrates the switch mcall has just made (gp.sched now holds gp's sp and
 /// pc), then calls the real fn, which never returns. Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 void switchtrace_mcall(g* gp) {
     void (*fn)(g*) = switchtrace_mcallfn;
     char name[256];
@@ -132,6 +137,7 @@ void switchtrace_mcall(g* gp) {
 /// Narrates a gogo from g0 to to (execute, coroswitch_m, goexit0): kind is
 /// "gogo" or "coroswitch", from the g that gave up the M (nullptr if it
 /// exited). Runs on: g0, just before gogo.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 void switchtrace_gogo(const char* kind, g* from, g* to) {
     printswitch(kind, from, to, nullptr, "resume", to, to);
 }
@@ -141,6 +147,7 @@ void switchtrace_gogo(const char* kind, g* from, g* to) {
 /// (in = false, systemstack is about to go back to gp.sched.sp). fnpc names
 /// the function run: a systemstack<F> closure, whose F is printed, or a
 /// plain function. Runs on: g0.
+/// @gortonly{GODEBUG=switchtrace is gort's own}
 void switchtrace_systemstack(bool in, uintptr_t fnpc) {
     g* g0 = getg();
     g* gp = g0->m->curg;

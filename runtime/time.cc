@@ -32,6 +32,8 @@ int64_t nanotime() {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+/// The timer heap's order: a fires after b. Runs on: g or g0.
+/// @gortonly{Go's siftup/siftdown compare when inline}
 static bool later(const timer* a, const timer* b) {
     return a->when > b->when;
 }
@@ -134,7 +136,7 @@ void moveTimers(p* pp, p* src) {
 
 /// When pp's next timer is due (0: none), read without locks: may be stale,
 /// which costs at worst an early wake-up. Runs on: g0.
-/// @gosrc{proc.go,nobarrierWakeTime}
+/// @gosrc{time.go,nobarrierWakeTime}
 int64_t nobarrierWakeTime(p* pp) {
     return pp->timer0When.load();
 }

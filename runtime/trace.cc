@@ -57,6 +57,7 @@ enum traceEvKind : uint8_t {
 /// when the trace is written. arg is, by kind: the parent's goid (GoCreate),
 /// the waitReason (GoStop), the readier's goid (GoUnpark), the M's id
 /// (ProcStart/Stop), the duration in ns (Syscall).
+/// @gortonly{Go encodes events as varints in batches (trace2event.go)}
 struct traceEvent {
     int64_t ts;        ///< nanotime()
     uint64_t goid;
@@ -68,6 +69,7 @@ struct traceEvent {
 };
 
 /// A fixed block of events; n is published with release stores.
+/// @gortonly{Go's traceBuf holds encoded bytes}
 struct traceChunk {
     static constexpr uint32_t cap = 4096;
     std::atomic<uint32_t> n{0};
@@ -98,7 +100,7 @@ static std::FILE* traceFile;
 __attribute__((tls_model("initial-exec"))) static thread_local traceBuf* mtracebuf;
 
 /// Track number of M id's system calls: after every possible P id.
-/// Runs on: either. gort only.
+/// Runs on: either. @gortonly{gort writes Chrome JSON, not Go's trace format}
 static int32_t traceMTid(int64_t mid) {
     return MaxGomaxprocs + int32_t(mid);
 }
@@ -122,7 +124,7 @@ static traceBuf* tracebuf() {
 }
 
 /// Appends one event, stamped now, to the calling M's buffer.
-/// Runs on: g or g0. @gosrc{trace2event.go,traceEventWriter.event}
+/// Runs on: g or g0. @gosrc{trace2event.go,traceWriter.event}
 static traceEvent* traceEvent_(traceBuf* b, traceEvKind kind, int32_t tid, uint64_t goid, uint64_t arg) {
     traceChunk* c = b->tail;
     uint32_t n = c->n.load(std::memory_order_relaxed);
@@ -141,14 +143,14 @@ static traceEvent* traceEvent_(traceBuf* b, traceEvKind kind, int32_t tid, uint6
 }
 
 /// Publishes the event traceEvent_ filled: StopTrace may read it from now.
-/// Runs on: g or g0. gort only (Go publishes whole batches).
+/// Runs on: g or g0. @gortonly{Go publishes whole batches}
 static void traceCommit(traceBuf* b) {
     traceChunk* c = b->tail;
     c->n.store(c->n.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 /// The track of the calling M's P (or of the M, between Ps).
-/// Runs on: g or g0. gort only.
+/// Runs on: g or g0. @gortonly{gort writes Chrome JSON, not Go's trace format}
 static int32_t tracetid() {
     m* mp = getg()->m;
     return mp->p ? mp->p->id : traceMTid(mp->id);
@@ -188,7 +190,7 @@ void traceGoStop_(g* gp, traceStop why) {
 }
 
 /// coroswitch_m: gp (if it did not exit) blocks on the coro, gnext runs.
-/// Runs on: g0. gort only (Go 1.23: traceLocker.GoSwitch).
+/// Runs on: g0. @gortonly{Go 1.23's traceLocker.GoSwitch; 1.22 does not trace coroswitch}
 void traceGoSwitch_(g* gp, g* gnext) {
     if (gp != nullptr) traceGoStop_(gp, traceStopBlock);
     traceGoStart_(gnext);
@@ -234,7 +236,7 @@ void traceProcStop_(p* pp) {
 }
 
 /// Writes s as a JSON string (names of C++ functions may hold anything).
-/// Runs on: g or g0, from StopTrace. gort only.
+/// Runs on: g or g0, from StopTrace. @gortonly{gort writes Chrome JSON, not Go's trace format}
 static void tracestr(std::FILE* f, const char* s) {
     std::fputc('"', f);
     for (; *s; s++) {
@@ -245,7 +247,7 @@ static void tracestr(std::FILE* f, const char* s) {
 }
 
 /// The JSON writer's state: the file, the trace's start, names of pcs.
-/// Used on: g or g0, from StopTrace. gort only.
+/// Used on: g or g0, from StopTrace. @gortonly{Go writes binary batches}
 struct traceWriter {
     std::FILE* f;
     int64_t start;
@@ -253,12 +255,14 @@ struct traceWriter {
     std::unordered_map<uintptr_t, std::string> names;
 
     /// "created by" name of the function at gopc, looked up once.
+    /// Runs on: g or g0. @gortonly{JSON names tracks by function}
     const char* creator(uintptr_t gopc) {
         auto it = names.find(gopc);
         if (it == names.end()) it = names.emplace(gopc, gopc ? creatorname(gopc) : "runtime").first;
         return it->second.c_str();
     }
     /// Starts one event object: {"ph":ph,"name":name,"pid":1,"tid":tid,"ts":ts
+    /// Runs on: g or g0. @gortonly{JSON events}
     void begin(const char* ph, const char* name, int32_t tid, int64_t ts) {
         std::fprintf(f, "%s\n{\"ph\":\"%s\",\"name\":", first ? "" : ",", ph);
         first = false;
@@ -268,7 +272,7 @@ struct traceWriter {
 };
 
 /// Writes one event of a track in JSON.
-/// Runs on: g or g0, from StopTrace. gort only: Go writes binary batches.
+/// Runs on: g or g0, from StopTrace. @gortonly{Go writes binary batches}
 static void traceWriteEvent(traceWriter* w, const traceEvent& e) {
     char name[32];
     std::FILE* f = w->f;
@@ -318,7 +322,7 @@ static void traceWriteEvent(traceWriter* w, const traceEvent& e) {
 }
 
 /// Writes the "M" (metadata) events that name a track and order it.
-/// Runs on: g or g0, from StopTrace. gort only.
+/// Runs on: g or g0, from StopTrace. @gortonly{gort writes Chrome JSON, not Go's trace format}
 static void traceWriteNames(traceWriter* w, int32_t tid) {
     char name[64];
     if (tid < MaxGomaxprocs)
@@ -337,7 +341,7 @@ static void traceWriteNames(traceWriter* w, int32_t tid) {
 /// end (its g was running when the trace stopped) ends at end. Anything
 /// else is written as recorded, so that a hook missing from the scheduler
 /// shows up as an unbalanced track (test/check_trace.py).
-/// Runs on: g or g0, from StopTrace.
+/// Runs on: g or g0, from StopTrace. @gortonly{Go writes binary batches}
 static void traceWriteTrack(traceWriter* w, int32_t tid, std::vector<traceEvent>& evs, int64_t end) {
     std::stable_sort(evs.begin(), evs.end(),
                      [](const traceEvent& a, const traceEvent& b) { return a.ts < b.ts; });
@@ -376,13 +380,15 @@ static void traceWrite(std::FILE* f, traceBuf* bufs, int64_t start, int64_t end)
 }
 
 /// Starts tracing when GORT_TRACE names a file. Runs on: g0, from schedinit
-/// (before any P exists, so every ProcStart is traced). gort only.
+/// (before any P exists, so every ProcStart is traced). @gortonly{Go starts
+/// tracing from runtime/trace.Start only}
 void traceinit() {
     if (const char* path = std::getenv("GORT_TRACE"); path != nullptr && *path != 0) StartTrace(path);
 }
 
 /// Writes the trace of GORT_TRACE (or an unstopped StartTrace) when the
-/// process exits. Runs on: g or g0, from exit. gort only.
+/// process exits. Runs on: g or g0, from exit. @gortonly{Go's trace is
+/// streamed to a writer; gort writes at the end}
 void traceexit() {
     if (traceEnabled()) StopTrace();
 }

@@ -93,7 +93,7 @@ const char* creatorname(uintptr_t gopc);
     if (traceEnabled()) traceGoStop_(gp, traceStopExit);
 }
 /// coroswitch_m hands the M from gp (nullptr if it exited) to gnext.
-/// Runs on: g0. gort only: Go 1.23's traceLocker.GoSwitch (1.22 does not trace coroswitch).
+/// Runs on: g0. @gortonly{Go 1.23's traceLocker.GoSwitch (1.22 does not trace coroswitch)}
 [[gnu::always_inline]] inline void traceGoSwitch(g* gp, g* gnext) {
     if (traceEnabled()) traceGoSwitch_(gp, gnext);
 }

@@ -50,7 +50,8 @@ static constexpr int tracebackInnerFrames = 50;  // Go's: printed from the inner
 static constexpr int tracebackOuterFrames = 50;  // Go's: printed from the outermost end
 
 /// One physical frame found by a walk: its pc, and whether pc is a return
-/// address (so that the call itself is at pc-1).
+/// address (so that the call itself is at pc-1). @gortonly{Go's unwinder
+/// keeps frames in its unwinder type}
 struct pcframe {
     uintptr_t pc;
     bool isret;
@@ -62,15 +63,16 @@ static pcframe pcbuf[1 << 16];
 static uintptr_t rt0lo, rt0hi;  ///< [start, end) of rt0_go: the bottom of g0's frames
 
 /// Loads the symbolizer. Done at start-up, not on the fatal path, so a crash
-/// does not have to allocate much. Runs on: g0, from schedinit. gort only:
+/// does not have to allocate much. Runs on: g0, from schedinit. @gortonly{
 /// Go's symbol and line tables (pclntab) are part of the binary and need no
-/// loading.
+/// loading}
 void tracebackinit() {
     btstate = backtrace_create_state(nullptr, /*threaded=*/1, nullptr, nullptr);
 }
 
 /// Finds [rt0lo, rt0hi) on the first traceback. Not at start-up: the first
 /// symbol lookup makes libbacktrace read (and inflate) all the debug info.
+/// Runs on: any stack (incl. signal stack). @gortonly{Go's tables know rt0_go}
 static void findrt0() {
     if (rt0hi != 0) return;
     struct range {
@@ -83,7 +85,8 @@ static void findrt0() {
 }
 
 /// Reports whether the frame at pc is the last one of a stack: goexit's on a
-/// goroutine (its fake return address), rt0_go's on m0's g0.
+/// goroutine (its fake return address), rt0_go's on m0's g0. Runs on: any
+/// stack (incl. signal stack). @gortonly{Go's unwinder checks funcID_goexit and friends}
 static bool endofstack(uintptr_t pc) {
     findrt0();
     return pc == reinterpret_cast<uintptr_t>(&goexit) + 1 || (pc - 1 >= rt0lo && pc - 1 < rt0hi);
@@ -108,6 +111,8 @@ static bool showframe(const char* name, const char* file, int level) {
     return true;
 }
 
+/// The state of printing one pc: its symbol and how many lines libbacktrace
+/// reports for it. @gortonly{libbacktrace's callbacks' state}
 struct frameprinter {
     int level;
     uintptr_t pc;       ///< the pc printed in +0x offsets
@@ -118,11 +123,14 @@ struct frameprinter {
 };
 
 /// A buffer that demangled text is appended to, truncated at its size.
+/// @gortonly{Go's names need no demangling}
 struct namebuf {
     char* s;
     size_t size;
     size_t n;
 
+    /// The demangler's output callback. Runs on: any stack (incl. signal
+    /// stack). @gortonly{Go's names need no demangling}
     static void append(const char* p, size_t len, void* opaque) {
         auto* b = static_cast<namebuf*>(opaque);
         if (len > b->size - 1 - b->n) len = b->size - 1 - b->n;
@@ -139,8 +147,8 @@ struct namebuf {
 /// signal handler then prints this traceback. abi::__cxa_demangle mallocs, so
 /// gort uses the callback form of the same demangler, which works on the
 /// stack (libsupc++'s __gcclibcxx_demangle_callback).
-/// Runs on: any stack (incl. signal stack). gort only: Go's symbol names are
-/// printed as stored.
+/// Runs on: any stack (incl. signal stack). @gortonly{Go's symbol names are
+/// printed as stored}
 static char* demangle(const char* name, char* buf, size_t size) {
     namebuf b{buf, size, 0};
     buf[0] = 0;
@@ -151,8 +159,8 @@ static char* demangle(const char* name, char* buf, size_t size) {
 }
 
 /// Records the symbol and entry address that libbacktrace found for a pc.
-/// Runs on: any stack (incl. signal stack). gort only: the backtrace_syminfo
-/// callback (Go looks pcs up in its own tables, findfunc).
+/// Runs on: any stack (incl. signal stack). @gortonly{the backtrace_syminfo
+/// callback (Go looks pcs up in its own tables, findfunc)}
 static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, uintptr_t) {
     auto* fp = static_cast<frameprinter*>(data);
     fp->entry = symval;
@@ -161,8 +169,8 @@ static void symcb(void* data, uintptr_t, const char* symname, uintptr_t symval, 
 
 /// Removes the parameter list (and a trailing " const") from a demangled
 /// name, for Go's "created by F" line: "main_main()" → "main_main".
-/// Runs on: any stack (incl. signal stack). gort only: Go's function names
-/// carry no parameter lists.
+/// Runs on: any stack (incl. signal stack). @gortonly{Go's function names
+/// carry no parameter lists}
 static void stripargs(char* name) {
     size_t n = std::strlen(name);
     if (n > 6 && std::strcmp(name + n - 6, " const") == 0) name[n -= 6] = 0;
@@ -181,8 +189,8 @@ static void stripargs(char* name) {
 /// symbol (complete, demangled). An inlined one only has DWARF's short
 /// name; the common short name "operator()" of a go statement's lambda is
 /// completed from the goclosure<Lambda> that inlined it. Runs on: any stack
-/// (incl. signal stack). gort only: C++ frames have mangled ELF symbols and
-/// short DWARF names; Go's tables hold the printable name.
+/// (incl. signal stack). @gortonly{C++ frames have mangled ELF symbols and
+/// short DWARF names; Go's tables hold the printable name}
 static char* framename(const char* dwarfname, const char* sym, bool inlined) {
     // Static: only one traceback prints at a time (see pcbuf).
     static char phys[4096], out[4096];
@@ -204,8 +212,8 @@ static char* framename(const char* dwarfname, const char* sym, bool inlined) {
 }
 
 /// Counts the lines libbacktrace reports for a pc: one per inlined frame, plus
-/// the physical one. Runs on: any stack (incl. signal stack). gort only: the
-/// first backtrace_pcinfo pass of printframe.
+/// the physical one. Runs on: any stack (incl. signal stack). @gortonly{the
+/// first backtrace_pcinfo pass of printframe}
 static int countcb(void* data, uintptr_t, const char*, int, const char*) {
     static_cast<frameprinter*>(data)->total++;
     return 0;
@@ -213,8 +221,8 @@ static int countcb(void* data, uintptr_t, const char*, int, const char*) {
 
 /// Prints one line pair for pc: "name(...)\n\tfile:line +0xoff\n". libbacktrace
 /// calls it innermost first; all but the last (outermost) call are inlined.
-/// Runs on: any stack (incl. signal stack). gort only: the backtrace_pcinfo
-/// callback that does what the frame loop of Go's traceback2 does per frame.
+/// Runs on: any stack (incl. signal stack). @gortonly{the backtrace_pcinfo
+/// callback that does what the frame loop of Go's traceback2 does per frame}
 static int linecb(void* data, uintptr_t, const char* file, int line, const char* fn) {
     auto* fp = static_cast<frameprinter*>(data);
     bool inlined = ++fp->seen < fp->total;
@@ -254,13 +262,15 @@ static void printframe(frameprinter* fp, uintptr_t pc, bool isret) {
 
 /// The frame at a go statement's pc that names its creator: the innermost
 /// (possibly inlined) one that is not gort's own go() wrapper (or any other
-/// runtime/ code). gort only: the backtrace_pcinfo callback of creatorframe.
+/// runtime/ code). @gortonly{the backtrace_pcinfo callback of creatorframe}
 struct creatorcb {
     const char* fn = nullptr;
     const char* file = nullptr;
     int line = 0;
     int n = 0;     ///< frames seen
     int pick = 0;  ///< index of the chosen frame
+    /// The callback. Runs on: any stack (incl. signal stack).
+    /// @gortonly{the backtrace_pcinfo callback of creatorframe}
     static int cb(void* data, uintptr_t, const char* file, int line, const char* fn) {
         auto* c = static_cast<creatorcb*>(data);
         bool ours = file && (std::strncmp(file, "runtime/", 8) == 0 || std::strstr(file, "/runtime/"));
@@ -273,7 +283,7 @@ struct creatorcb {
 
 /// Finds the creating function of the go statement at gopc: fills fp (symbol,
 /// entry) and where (file, line), returns its printable name. Runs on: any
-/// stack (incl. signal stack). gort only: the lookup half of printcreatedby.
+/// stack (incl. signal stack). @gortonly{the lookup half of printcreatedby}
 static const char* creatorframe(uintptr_t gopc, frameprinter* fp, creatorcb* where) {
     fp->pc = gopc;
     uintptr_t lookup = gopc - 1;
@@ -286,6 +296,7 @@ static const char* creatorframe(uintptr_t gopc, frameprinter* fp, creatorcb* whe
 
 /// The "created by" name for gopc, for the execution trace (trace.h).
 /// Runs on: g or g0 (the result is overwritten by the next lookup).
+/// @gortonly{Go's trace records pcs; gort's JSON names them}
 const char* creatorname(uintptr_t gopc) {
     frameprinter fp{2, 0, 0, nullptr, 0, 0};
     creatorcb where;
@@ -358,6 +369,7 @@ static void tracebacksaved(g* gp) {
     printcreatedby(gp);
 }
 
+/// unwindcb's state. @gortonly{the C++ unwinder's callback state}
 struct unwindstate {
     uintptr_t startpc;  ///< collect from the frame at this pc (0: from the first)
     int skip;           ///< then skip this many more frames (-1: through __cxa_throw)
@@ -367,8 +379,8 @@ struct unwindstate {
 
 /// Collects the frame at one step of _Unwind_Backtrace into pcbuf, once the
 /// frames to skip are past; ends the walk at the end of the stack. Runs on: any
-/// stack (incl. signal stack). gort only: the unwinder's callback (Go steps
-/// frames with its own unwinder type).
+/// stack (incl. signal stack). @gortonly{the unwinder's callback (Go steps
+/// frames with its own unwinder type)}
 static _Unwind_Reason_Code unwindcb(_Unwind_Context* ctx, void* arg) {
     auto* st = static_cast<unwindstate*>(arg);
     int ipBefore = 0;
