@@ -721,10 +721,15 @@ TEST_CASE("nil channels: len/cap 0 and never ready in select", "[chan][nil]") {
     }
     // a blocked select with a nil case is woken by its other case only
     auto c = gort::make_chan<int>();
+    auto done = gort::make_chan<int>();  // orders k and v before the checks (waitothers does not)
     int k = -1, v = -1;
-    gort::go([&, c] { k = gort::select(gort::recv(nilc, [] {}), gort::recv(c, [&](int x) { v = x; })); });
+    gort::go([&, c, done] {
+        k = gort::select(gort::recv(nilc, [] {}), gort::recv(c, [&](int x) { v = x; }));
+        done.send(0);
+    });
     Gosched();
     c.send(77);
+    (void)done.recv();
     waitothers(base);
     CHECK(k == 1);
     CHECK(v == 77);
