@@ -79,7 +79,11 @@ static void gostartcallfn(gobuf* buf, funcval* fv) {
 /// of the go statement that created it. The caller puts it on a run queue.
 /// gort: the closure is moved to the top of the new stack; SysV wants
 /// SP+8 16-byte aligned at function entry, which the layout below gives:
-///   stack.hi → closure (16-aligned) → return PC goexit+1 ← sched.sp
+///   stack.hi → closure (16-aligned) → 16 zero bytes → return PC goexit+1 ← sched.sp
+/// The zero word just above goexit+1 is where goexit's own return address
+/// would be: unwinders that guess when unwind info runs out (valgrind's, which
+/// reads the word at SP) find 0 there and stop, instead of taking the closure's
+/// bytes for frames. gdb and the C++ unwinder stop at goexit's CFI already.
 /// Runs on: g0. @gosrc{proc.go,newproc1}
 /// @differs{the closure lives on the new stack, not the heap}
 g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
@@ -100,6 +104,9 @@ g* newproc1(gofunc* fn, g* callergp, uintptr_t callerpc) {
     if (sp < newg->stack.lo + startingStackSize / 2) throw_("newproc1: closure too large");
     fn->relocate(fn, reinterpret_cast<void*>(sp));
     auto* fv = reinterpret_cast<funcval*>(sp);
+    sp -= 16;  // goexit's "caller": a zero return address (see above)
+    reinterpret_cast<uintptr_t*>(sp)[0] = 0;
+    reinterpret_cast<uintptr_t*>(sp)[1] = 0;
 
     newg->sched = gobuf{};
     newg->sched.sp = sp;
