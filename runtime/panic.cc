@@ -68,6 +68,16 @@ static void printsignal(g* gp) {
     printstring("]\n");
 }
 
+/// Under GODEBUG=schedrandom, ends a fatal report with the seed, so that the
+/// failing schedule can be asked for again. Runs on: any stack.
+/// @gortonly{Go's randomized scheduler has no seed to print}
+static void printschedrandom() {
+    if (!randomizeScheduler) return;
+    printstring("\nscheduler randomized: GODEBUG=schedrandom=");
+    printint(debug.schedrandom);
+    printstring("\n");
+}
+
 /// Prints the tracebacks that follow a fatal message: the failing goroutine's
 /// (or g0's "runtime stack:"), then, if all, every other goroutine.
 /// skip: frames of the fatal machinery to leave out. Runs on: any stack (incl.
@@ -91,6 +101,7 @@ static void dopanic_m(g* gp, int skip) {
         }
         if (all) tracebackothers(gp);
     }
+    printschedrandom();
 }
 
 std::atomic<uint32_t> panicking;  ///< non-zero while a fatal report is being printed
@@ -243,6 +254,7 @@ static void printpanicval(std::exception_ptr e) {
         }
         if (traceback_all || gp != mp->curg) tracebackothers(gp);
     }
+    printschedrandom();
     ::_exit(2);
 }
 

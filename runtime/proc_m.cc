@@ -59,6 +59,10 @@ void mcommoninit(m* mp, int64_t id) {
     lock(&sched.lock);
     mp->id = id >= 0 ? id : mReserveID();
     mp->cheaprand = uint64_t(uintptr_t(mp)) ^ (uint64_t(::getpid()) << 32) ^ uint64_t(nanotime());
+    // gort: GODEBUG=schedrandom=seed makes each M's random numbers (steal
+    // order, select order, the randomized scheduler) a function of the seed
+    // and the M's id, so that a failing schedule can be asked for again.
+    if (randomizeScheduler) mp->cheaprand = uint64_t(uint32_t(debug.schedrandom)) * 0x9e3779b97f4a7c15 + uint64_t(mp->id);
     mp->alllink = allm;
     // Add to allm last: readers (schedtrace, tracebacks) walk it without the lock.
     __atomic_store_n(&allm, mp, __ATOMIC_RELEASE);

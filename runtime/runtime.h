@@ -99,6 +99,7 @@ struct dbgVars {
     int32_t schedtrace;   ///< print a SCHED line every X ms (sysmon)
     int32_t scheddetail;  ///< with schedtrace: every P, M and G too
     int32_t switchtrace;  ///< gort only: narrate every stack switch (switchtrace.cc)
+    int32_t schedrandom;  ///< gort only: randomize the scheduler, with this seed (proc_runq.cc)
 };
 
 // ---- globals (proc.cc, proc_m.cc, proc_runq.cc, panic.cc, runtime1.cc) ----
@@ -113,6 +114,7 @@ extern pMask idlepMask;
 extern pMask timerpMask;
 extern randomOrder stealOrder;
 extern dbgVars debug;
+extern bool randomizeScheduler;  ///< GODEBUG=schedrandom=seed (proc_runq.cc)
 extern std::atomic<uint32_t> panicking;
 extern int32_t ncpu;
 extern bool mainStarted;

@@ -67,6 +67,7 @@ static const struct {
     {"scheddetail", &debug.scheddetail},
     {"schedtrace", &debug.schedtrace},
     {"switchtrace", &debug.switchtrace},  // gort only
+    {"schedrandom", &debug.schedrandom},  // gort only
 };
 
 /// Applies a GODEBUG string: comma-separated name=value, left to right (a
@@ -96,6 +97,7 @@ void parsedebugvars() {
     if (const char* d = std::getenv("GODEBUG")) parsegodebug(d);
     if (const char* t = std::getenv("GOTRACEBACK")) setTraceback(t);
     switchtrace = debug.switchtrace > 0;  // the flag the switch hooks test (stubs.h)
+    randomizeScheduler = debug.schedrandom != 0;
 }
 
 }  // namespace runtime

@@ -1,9 +1,12 @@
 // test_proc.cc — the scheduler on one P: creation, run order, exit, and the
 // deadlock and panic reports.
+#include <cstdio>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "chan.h"
 #include "gorttest.h"
 
 using namespace runtime;
@@ -217,4 +220,55 @@ TEST_CASE("GOTRACEBACK=system shows the runtime's frames; none shows no goroutin
     CHECK(contains(sys, "runtime::mstart0()"));
     std::string none = fatalchild("deadlock", {"GOTRACEBACK=none"});
     CHECK(none == "fatal error: all goroutines are asleep - deadlock!\n");
+}
+
+// ---- GODEBUG=schedrandom: the randomized scheduler (proc_runq.cc) ----
+
+GORT_CHILD(schedorder) {
+    // On one P: eight go statements, then each goroutine yields twice. Which
+    // goes first depends on runnext, which the randomized scheduler skips at
+    // random; Gosched goes through the global queue, which it leaves alone.
+    std::string order;
+    auto done = gort::make_chan<int>(8);
+    for (char c = 'A'; c <= 'H'; c++) {
+        gort::go([&order, c, done] {
+            for (int i = 0; i < 3; i++) {
+                order += c;
+                Gosched();
+            }
+            done.send(0);
+        });
+    }
+    for (int i = 0; i < 8; i++) (void)done.recv();
+    std::printf("%s\n", order.c_str());
+}
+
+TEST_CASE("GODEBUG=schedrandom randomizes the order, the same for the same seed", "[proc][random]") {
+    auto run = [](const char* godebug) {
+        auto r = gorttest::runchild("schedorder", {"GOMAXPROCS=1", godebug});
+        INFO(godebug << ": " << r.err);
+        CHECK(r.status == 0);
+        return r.out;
+    };
+    // Without it, Go's order on one P: the newest g first (runnext), then FIFO.
+    CHECK(run("GODEBUG=schedrandom=0") == "HABCDEFGHABCDEFGHABCDEFG\n");
+    std::set<std::string> orders;
+    for (int seed = 1; seed <= 8; seed++) {
+        std::string godebug = "GODEBUG=schedrandom=" + std::to_string(seed);
+        std::string a = run(godebug.c_str());
+        CHECK(a == run(godebug.c_str()));  // one P: the seed decides the schedule
+        CHECK(a.size() == 25);
+        orders.insert(a);
+    }
+    CHECK(orders.size() >= 4);  // 8 seeds, 2^8 ways for runnext to go
+}
+
+TEST_CASE("a fatal report under schedrandom ends with the seed", "[proc][random][fatal]") {
+    auto r = gorttest::runchild("deadlock", {"GODEBUG=schedrandom=42"});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(startswith(r.err, "fatal error: all goroutines are asleep - deadlock!\n"));
+    std::string tail = "\nscheduler randomized: GODEBUG=schedrandom=42\n";
+    REQUIRE(r.err.size() > tail.size());
+    CHECK(r.err.substr(r.err.size() - tail.size()) == tail);  // the report's last line
 }
