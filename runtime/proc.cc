@@ -142,6 +142,12 @@ void goready(g* gp) {
 /// (half at a time) or allocating. Runs on: g or g0. @gosrc{proc.go,acquireSudog}
 sudog* acquireSudog() {
     p* pp = getg()->m->p;
+    // gort: a goroutine in syscall::Syscall(f) has given its P up; if f blocks
+    // on a channel, select or sync, it gets here without one. (Go code cannot
+    // make this mistake: its system calls take no closures.)
+    if (__builtin_expect(pp == nullptr, false))
+        throw_("gort: goroutine blocked inside syscall::Syscall (its function must not use channels, "
+               "select or sync)");
     if (pp->nsudog == 0) sudogcacherefill(pp);
     sudog* s = pp->sudogbuf[--pp->nsudog];
     if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");

@@ -94,11 +94,14 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
     uintptr_t addr = reinterpret_cast<uintptr_t>(info->si_addr);
     g* gp = getg();
     if (gp == nullptr || gp->m == nullptr) {
-        // A thread gort did not start (or the runtime is not running yet):
-        // say so, then let the default action end the process.
-        printstring("fatal error: unexpected signal on a thread that is not running gort\n"
-                    "(runtime calls such as gort::go, Gosched or gopark must come from a "
-                    "goroutine)\n");
+        // A thread gort did not start, or the runtime is not running yet
+        // (a static constructor): say which, then exit 2 as a fatal error.
+        if (m0.g0 == nullptr)
+            printstring("fatal error: gort: runtime call before the runtime started (from a static "
+                        "constructor?)\n");
+        else
+            printstring("fatal error: unexpected signal on a thread that is not running gort\n");
+        printstring("(runtime calls such as gort::go, Gosched or gopark must come from a goroutine)\n");
         printstring("[signal ");
         printstring(sig == SIGSEGV ? "SIGSEGV: segmentation violation" : "SIGBUS: bus error");
         printstring(" addr=");
@@ -106,8 +109,7 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
         printstring(" pc=");
         printhex(pc);
         printstring("]\n");
-        signal(sig, SIG_DFL);
-        return;
+        ::_exit(2);
     }
     if (gp->m->throwing > 0 || gp->m->dying > 0) {
         // A fault while printing a fatal error (a traceback through a
@@ -142,6 +144,21 @@ void initsig() {
     sigaction(SIGSEGV, &sa, nullptr);
     sigaction(SIGBUS, &sa, nullptr);
     sigaction(SIGQUIT, &sa, nullptr);
+}
+
+/// Installs the fault handlers before the program's static constructors run
+/// (priority 101 runs first), so that a runtime call made from one, before
+/// rt0_go, is reported by sighandler instead of being a bare crash. initsig
+/// installs them again, with SIGQUIT, once the runtime starts.
+/// Runs on: the main thread, before main. @gortonly{Go code has no static
+/// constructors that could call the runtime before it starts}
+[[gnu::constructor(101)]] static void initsig_early() {
+    struct sigaction sa {};
+    sa.sa_sigaction = sighandler;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, nullptr);
+    sigaction(SIGBUS, &sa, nullptr);
 }
 
 /// Gives this M an alternate signal stack. Runs on: g0, from mstart1.

@@ -322,6 +322,37 @@ TEST_CASE("GODEBUG=schedtrace prints Go's SCHED lines; scheddetail lists P, M an
     CHECK(contains(r.err, "\n  G1: status=4(sleep) m=nil lockedm=nil\n"));
     r = runchild("schedtrace", {"GODEBUG=schedtrace=x"});  // not a number: ignored
     CHECK(r.err.empty());
+    // Go's tolerance: empty fields, no '=', empty names or values, numbers out
+    // of int32's range and trailing junk are all ignored, never fatal.
+    r = runchild("schedtrace", {"GODEBUG=,=5,schedtrace,schedtrace=,schedtrace=99999999999,"
+                                "schedtrace=10ms,switchtrace=1x,,"});
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+}
+
+GORT_CHILD(gopark_in_syscall) {
+    entersyscall();  // status Gsyscall, as inside syscall::Syscall
+    gopark(nullptr, nullptr, waitReasonChanReceive);
+}
+
+TEST_CASE("gopark from a goroutine that is not running is Go's bad g status throw", "[mp][fatal]") {
+    std::string e = fatalchild("gopark_in_syscall");
+    INFO(e);
+    CHECK(startswith(e, "fatal error: gopark: bad g status\n\ngoroutine 1 [syscall]:\n"));
+    CHECK(contains(e, "runtime::gopark("));
+}
+
+GORT_CHILD(chan_in_syscall) {
+    auto c = gort::make_chan<int>();
+    gort::syscall::Syscall([&] { return c.recv(); });  // the mistake: blocks with no P
+}
+
+TEST_CASE("a channel operation that blocks inside syscall::Syscall says so", "[mp][fatal]") {
+    std::string e = fatalchild("chan_in_syscall");
+    INFO(e);
+    CHECK(startswith(e, "fatal error: gort: goroutine blocked inside syscall::Syscall (its function must not "
+                        "use channels, select or sync)\n\ngoroutine 1 [syscall]:\n"));
+    CHECK(contains(e, "runtime::acquireSudog("));
 }
 
 GORT_CHILD(deadlock_after_syscall) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <immintrin.h>
 #include <csignal>
 #include <stdexcept>
@@ -148,8 +149,26 @@ GORT_CHILD(foreign_thread) {
 TEST_CASE("calling the scheduler from a foreign thread says so", "[switch][fatal]") {
     auto r = gorttest::runchild("foreign_thread");
     INFO(r.err);
-    CHECK(r.status == 128 + SIGSEGV);
-    CHECK(startswith(r.err, "fatal error: unexpected signal on a thread that is not running gort\n"));
+    CHECK(r.status == 2);
+    CHECK(startswith(r.err, "fatal error: unexpected signal on a thread that is not running gort\n"
+                            "(runtime calls such as gort::go, Gosched or gopark must come from a goroutine)\n"
+                            "[signal SIGSEGV: segmentation violation addr=0x"));
+}
+
+// A static constructor that calls the runtime before main has started it; it
+// does so only in a child run with GORT_TEST_PRESTART set.
+static const int prestart = [] {
+    if (std::getenv("GORT_TEST_PRESTART") != nullptr) gort::go([] {});
+    return 0;
+}();
+
+TEST_CASE("a runtime call before the runtime started says so", "[switch][fatal]") {
+    auto r = gorttest::runchild("foreign_thread", {"GORT_TEST_PRESTART=1"});
+    INFO(r.err);
+    CHECK(prestart == 0);
+    CHECK(r.status == 2);
+    CHECK(startswith(r.err, "fatal error: gort: runtime call before the runtime started (from a static "
+                            "constructor?)\n(runtime calls such as gort::go"));
 }
 
 GORT_CHILD(bad_env) {
