@@ -100,8 +100,9 @@ def listed(binary, lab):
                            capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         return None
-    names = [l.strip() for l in r.stdout.splitlines() if l.strip()]
-    return names if r.returncode >= 0 and names else None
+    if r.returncode < 0 or r.returncode >= 128 or "fatal error" in r.stderr:
+        return None
+    return [l.strip() for l in r.stdout.splitlines() if l.strip()]
 
 
 def why(out):
@@ -226,6 +227,8 @@ def main():
     if not args.lab or not args.bin:
         ap.error("--lab and --bin are required")
     binary = os.path.abspath(args.bin)
+    if not os.access(binary, os.X_OK):
+        sys.exit("grade: no program %s (build it first: meson compile -C <builddir> grade)" % binary)
     results = [grade(l, binary, args.src, args.timeout, args.quiet)
                for l in (LABS if args.lab == "all" else [args.lab])]
     if len(results) > 1:
