@@ -1,7 +1,10 @@
 // lab_coro.cc — graded tests of lab 4, coroswitch_m (docs/labs/coro.md).
 // Points: test/labs/coro/rubric.txt. iter::Pull (runtime/iter.h) is built on
 // newcoro/coroswitch/coroexit; the student writes only coroswitch_m's core.
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -9,6 +12,7 @@
 #include "iter.h"
 
 using namespace runtime;
+using gorttest::contains;
 using gorttest::fatalchild;
 using gorttest::startswith;
 
@@ -215,4 +219,47 @@ TEST_CASE("Pull: next from goroutines that move between Ms", "[lab-coro]") {
     INFO("the switch must leave gp's and gnext's m and status right wherever they run");
     CHECK(bad == 0);
     while (NumGoroutine() > 1) Gosched();
+}
+
+// gdb watches c->gp from here on (test/labs/casorder.py).
+extern "C" [[gnu::noinline]] void lab_coro_watch_here(guintptr* slot) {
+    asm volatile("" : : "r"(slot) : "memory");
+}
+
+GORT_CHILD(lab_coro_casorder) {
+    body b;
+    b.fn = [](corofunc*, coro* c) {
+        for (int i = 0; i < 3; i++) coroswitch(c);
+    };
+    coro* c = newcoro(&b);
+    lab_coro_watch_here(&c->gp);
+    for (int i = 0; i < 4; i++) coroswitch(c);  // the 4th runs b.fn to its end
+}
+
+TEST_CASE("a goroutine is Gwaiting before it is published in c.gp", "[lab-coro]") {
+    // The order of the three CAS is invisible from inside the two goroutines,
+    // so gdb looks: a hardware watchpoint on c->gp stops at each write, and
+    // the g written there must already be Gwaiting.
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    REQUIRE(n > 0);
+    exe[n] = 0;
+    std::string cmd = std::string("GORT_TEST_CHILD=lab_coro_casorder GOMAXPROCS=1 gdb -nx -batch -x '") +
+                      LAB_SRCDIR "/casorder.py' --args '" + exe + "' 2>&1";
+    FILE* f = popen(cmd.c_str(), "r");
+    REQUIRE(f != nullptr);
+    std::string out;
+    char buf[4096];
+    for (size_t k; (k = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, k);
+    pclose(f);
+    INFO("gdb said:\n" << out);
+    REQUIRE(contains(out, "CASORDER summary: switches="));
+    int writes = -1, bad = -1;
+    std::sscanf(out.c_str() + out.find("CASORDER summary:"), "CASORDER summary: switches=%*d writes=%d bad=%d", &writes,
+                &bad);
+    INFO("c->gp is written 8 times: 4 switches in, 3 back, and the exit");
+    CHECK(writes == 8);
+    INFO("CAS 1 (gp Grunning -> Gwaiting) must come before CAS 2 puts gp in c->gp: a g that "
+         "can be taken out of c->gp must be one that can be CASed Gwaiting -> Grunning");
+    CHECK(bad == 0);
 }

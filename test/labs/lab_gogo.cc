@@ -137,11 +137,19 @@ TEST_CASE("gogo clears sp ret ctxt and bp in the gobuf", "[lab-gogo]") {
     CHECK(l.after.g.ptr() == &fakeg);
 }
 
+static inline uintptr_t readbp() {
+    uintptr_t bp;
+    asm volatile("movq %%rbp, %0" : "=r"(bp));
+    return bp;
+}
+
 TEST_CASE("the chapter's round trip: gosave returns twice", "[lab-gogo]") {
     gobuf buf{};
     volatile int passes = 0;
     long local = 0x5eed;
+    uintptr_t bp = readbp();
     uintptr_t r = gosave(&buf);
+    uintptr_t bpafter = readbp();
     passes = passes + 1;
     if (r == 0) {
         buf.ret = 42;
@@ -151,7 +159,9 @@ TEST_CASE("the chapter's round trip: gosave returns twice", "[lab-gogo]") {
     INFO("gogo(&buf) must resume right after the gosave that filled buf, with AX = buf.ret");
     CHECK(r == 42);
     CHECK(passes == 2);
-    INFO("and with the caller's frame intact (BP restored): its locals still read right");
+    INFO("and with the caller's frame intact: BP as it was at the gosave (gogo restores "
+         "buf.bp), so locals read through BP still read right");
+    CHECK(bpafter == bp);
     CHECK(local == 0x600d);
     CHECK(buf.sp == 0);
 }

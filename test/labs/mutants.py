@@ -79,7 +79,7 @@ MUTANTS = [
       ("    if (gnext == gp) throw_(\"coroswitch of a goroutine to itself\");\n",
        "    if (gnext == gp) throw_(\"coroswitch of a goroutine to itself\");\n"
        "    if (gp != nullptr && !casfast(gp, Grunning, Gwaiting)) casgstatus(gp, Grunning, Gwaiting);\n")],
-     False),
+     True),
     ("coro", "coro.cc", "coroswitch_m forgets mp->curg = gnext",
      [("    __atomic_store_n(&mp->curg, gnext, __ATOMIC_RELEASE);\n", "")], True),
     ("coro", "coro.cc", "coroswitch_m leaves gp.m set",
