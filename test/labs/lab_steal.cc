@@ -1,10 +1,17 @@
 // lab_steal.cc — graded tests of lab 6, runqgrab/runqsteal (docs/labs/steal.md).
 // Points: test/labs/steal/rubric.txt. Most tests steal between Ps of their
 // own that no M runs, with made-up g pointers (the queues never dereference
-// them), so they are exact. One test races real threads over such Ps and
-// checks that no g is lost or stolen twice; one runs goroutines on 2 Ps.
+// them), so they are exact. One stops a thief in the middle of runqgrab (a
+// page fault on the victim's ring) to let the owner take g's, deterministically;
+// one races real threads over such Ps and checks that no g is lost or stolen
+// twice; one runs goroutines on 2 Ps.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +144,78 @@ TEST_CASE("indices wrap: heads and tails near 2^32 and slots past 255", "[lab-st
     CHECK(ring(thief) == "0 1 2");
     CHECK(ring(victim) == "4 5 6 7");
     CHECK(thief.runqtail == 257u);
+}
+
+namespace {
+
+// The owner of a victim P, simulated at one precise instant: in the middle
+// of a thief's runqgrab, after the thief has read runqhead and before it can
+// commit. The victim's ring is placed so that one slot starts a page that is
+// made inaccessible; the thief's load of that slot faults, and the handler
+// plays the owner: it takes up to 4 g's with runqget's own steps (from the
+// head as it is now), opens the page, and lets the thief's load go on.
+p* rvictim;
+void* trap;        // the inaccessible page
+int ownertook[8];  // fake numbers the "owner" took
+int nowner;
+long pagesize;
+
+void ownerstep(int, siginfo_t* si, void*) {
+    if (si->si_addr < trap || si->si_addr >= static_cast<char*>(trap) + pagesize) std::abort();
+    mprotect(trap, pagesize, PROT_READ | PROT_WRITE);
+    uint32_t h = rvictim->runqhead, t = rvictim->runqtail;
+    for (; nowner < 4 && h != t; h++) ownertook[nowner++] = idx(rvictim->runq[h % 256].load());
+    __atomic_store_n(&rvictim->runqhead, h, __ATOMIC_RELEASE);
+}
+
+}  // namespace
+
+TEST_CASE("a thief whose commit races the owner starts again", "[lab-steal]") {
+    pagesize = sysconf(_SC_PAGESIZE);
+    // Where p::runq lies in a p, and which slot can start a page with the p aligned.
+    static p probe;
+    size_t off = size_t(reinterpret_cast<char*>(&probe.runq[0]) - reinterpret_cast<char*>(&probe));
+    int k = 3;
+    while ((off + 8 * k) % alignof(p) != 0) k++;
+    char* mem = static_cast<char*>(mmap(nullptr, 4 * pagesize, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    REQUIRE(mem != MAP_FAILED);
+    trap = mem + 2 * pagesize;  // runq[k] starts here
+    rvictim = new (static_cast<char*>(trap) - off - 8 * k) p();
+    reset(*rvictim);
+    reset(thief);
+    fill(*rvictim, 0, k + 5);  // g's 0 .. k+4, slot k on the trap page
+    nowner = 0;
+    struct sigaction sa {}, old {};
+    sa.sa_sigaction = ownerstep;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, &old);
+    mprotect(trap, pagesize, PROT_NONE);
+    g* gp = runqsteal(&thief, rvictim, false);
+    mprotect(trap, pagesize, PROT_READ | PROT_WRITE);
+    sigaction(SIGSEGV, &old, nullptr);
+    INFO("runqgrab read the head, the owner took g's meanwhile (ownertook), so the "
+         "thief's CAS of runqhead must fail and it must start again from the new head: "
+         "a g taken by both is one g run twice");
+    REQUIRE(nowner == 4);  // the owner did run in the middle
+    std::string stolen = ring(thief) + (gp != nullptr ? " " + std::to_string(idx(gp)) : "");
+    std::string took;
+    for (int i = 0; i < nowner; i++) took += std::to_string(ownertook[i]) + " ";
+    INFO("owner took: " << took << "; thief has: " << stolen);
+    for (int i = 0; i < nowner; i++) {
+        bool both = false;
+        for (uint32_t j = thief.runqhead; j != thief.runqtail; j++)
+            both |= idx(thief.runq[j % 256].load()) == ownertook[i];
+        both |= gp != nullptr && idx(gp) == ownertook[i];
+        CHECK(!both);
+    }
+    CHECK(gp != nullptr);
+    INFO("and the victim's head never goes back");
+    CHECK(rvictim->runqhead - 0 >= 4u);
+    CHECK(rvictim->runqtail - rvictim->runqhead + (thief.runqtail - thief.runqhead) + (gp ? 1 : 0) +
+              nowner == uint32_t(k + 5));
+    rvictim->~p();
+    munmap(mem, 4 * pagesize);
 }
 
 TEST_CASE("thieves racing the owner never lose or duplicate a goroutine", "[lab-steal]") {
