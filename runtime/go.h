@@ -52,6 +52,7 @@ struct goclosure : gofunc {
     /// The goroutine's first frame: calls f, then destroys the closure.
     /// Returns into goexit. Runs on: g (the new goroutine). @gortonly{see goclosure}
     static void call(funcval* fv) {
+        asanlanded();  // ASan: the first gogo into this g ends here (asan.h)
         auto* c = static_cast<goclosure*>(fv);
         try {
             c->f();

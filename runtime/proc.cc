@@ -335,6 +335,7 @@ void execute(g* gp, bool inheritTime) {
     if (__builtin_expect(switchtrace, false)) switchtrace_gogo("gogo", getg(), gp);
     traceGoStart(gp);
     racegogo(gp);
+    asangogo(gp);
     gogo(&gp->sched);
 }
 
@@ -748,6 +749,7 @@ static void gosched_m(g* gp) {
 /// Finishes the current goroutine: called by goexit when the goroutine's
 /// function returns. Runs on: g. @gosrc{proc.go,goexit1}
 void goexit1() {
+    asangoexit();  // ASan: this g's fake stack goes with it (asan.h)
     mcall(goexit0);
 }
 

@@ -188,6 +188,8 @@ static g* gfget(p* pp) {
     g* gp = pp->gFree.list.pop();
     if (gp == nullptr) return nullptr;
     __atomic_store_n(&pp->gFree.n, pp->gFree.n - 1, __ATOMIC_RELAXED);
+    // The last goroutine's abandoned frames left their redzones poisoned.
+    asanunpoison(reinterpret_cast<void*>(gp->stack.lo), gp->stack.hi - gp->stack.lo);
     return gp;
 }
 

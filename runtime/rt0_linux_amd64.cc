@@ -34,6 +34,7 @@ namespace runtime {
 /// unwinds to here and ends only goroutine 1 (the program goes on, as in Go).
 /// Runs on: g (goroutine 1). @gortonly{the C++ side of Go's mainPC funcval}
 static void mainstart(funcval*) {
+    asanlanded();  // ASan: the first gogo into goroutine 1 ends here (asan.h)
     try {
         main();
     } catch (goexitUnwind&) {

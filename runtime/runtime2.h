@@ -5,7 +5,8 @@
 //
 // The field names, their order and their meaning follow runtime2.go. Fields that
 // only exist for machinery gort does not have (GC, cgo, profiling) are left
-// out; g.racectx, the race detector's, serves the TSan build (race.h). A few
+// out; g.racectx, the race detector's, serves the TSan build (race.h), and
+// g.asanfake/g.asandying exist in ASan builds only (asan.h). A few
 // gort-only fields are marked "gort:".
 //
 // The assembly in arch/amd64/asm_amd64.S reaches into gobuf, g and m through
@@ -295,6 +296,11 @@ struct g {
     uintptr_t sigpc;
 
     void* racectx;           ///< TSan fiber while the g is alive and has run (race.h); else nullptr
+#if defined(__SANITIZE_ADDRESS__)
+    // gort: ASan builds only (asan.h), last so that no offset above moves.
+    void* asanfake;          ///< ASan's fake stack while the g is switched out; nullptr if none yet
+    bool asandying;          ///< set by asangoexit: the next switch destroys the fake stack
+#endif
 };
 
 /// A machine: an OS thread. Go: `type m struct` (runtime2.go).

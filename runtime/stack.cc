@@ -243,6 +243,7 @@ struct stack stackalloc(uint32_t n) {
         c->stackcache.list = stacklink(v);
         c->stackcache.size--;
     }
+    asanunpoison(reinterpret_cast<void*>(v), n);  // stale poison from a previous g's frames
     return {v, v + n};
 }
 
@@ -250,6 +251,8 @@ struct stack stackalloc(uint32_t n) {
 /// a g keeps its stack for life). @gosrc{stack.go,stackfree}
 void stackfree(struct stack stk) {
     if (stk.hi - stk.lo != startingStackSize) throw_("stackfree: bad stack size");
+    // All but the top word, which links the free list (stacklink).
+    asanpoison(reinterpret_cast<void*>(stk.lo), stk.hi - stk.lo - sizeof(uintptr_t));
     p* c = getg()->m->p;
     if (c == nullptr) {
         lock(&stackpool.lock);

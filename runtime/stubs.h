@@ -24,6 +24,7 @@
 
 #include <type_traits>
 
+#include "asan.h"
 #include "race.h"
 #include "runtime2.h"
 
@@ -67,7 +68,8 @@ extern "C" {
 /// Restores the context in buf and jumps to buf->pc: the second half of every
 /// switch (setjmp's longjmp). Sets g = buf->g, SP, BP, AX = buf->ret,
 /// DX = DI = buf->ctxt, then clears buf. Never returns. A C++ caller that
-/// changes g switches TSan's fiber first: racegogo(gp) (race.h).
+/// changes g switches TSan's fiber first: racegogo(gp) (race.h), and ASan's
+/// stack: asangogo(gp) (asan.h).
 /// Runs on: g0 (called from execute), or any stack for gosave round trips.
 /// @gosrc{asm_amd64.s,gogo} @chapter{gogo}
 [[noreturn]] void gogo(gobuf* buf) asm("runtime.gogo");
@@ -127,7 +129,8 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
         switchtrace_mcallfn = fn;
         fn = switchtrace_mcall;
     }
-    racemcall();  // TSan: switch to g0's fiber (race.h); nothing without TSan
+    asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); nothing without ASan
+    racemcall();         // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
         "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone
         "call runtime.mcall\n\t"      // returns when gogo resumes g->sched
@@ -139,6 +142,7 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
           "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)",
           "st(4)", "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6",
           "mm7", "memory", "cc");
+    asanlanded();  // ASan: back on g's stack (asan.h)
 }
 
 /// The chapter's gosave, callable from C++. Returns 0 when it saves; returns
@@ -185,9 +189,25 @@ inline void systemstack(F&& f) {
             call(fv);
             switchtrace_systemstack(false, 0);
         }
+        // ASan builds: call or traced, between the two halves of each
+        // switch (asan.h). Only used when systemstack switches.
+        static void asancall(funcval* fv) noexcept {
+            asanlanded();  // on g0's stack
+            if (__builtin_expect(switchtrace, false)) traced(fv); else call(fv);
+            asansystemstack(false);  // back to curg's stack
+        }
     } c;
     c.fn = &closure::call;
     c.f = &f;
+    if constexpr (asanenabled) {
+        if (getg() != getg()->m->g0) {
+            c.fn = &closure::asancall;
+            asansystemstack(true);  // to g0's stack
+            systemstack_asm(&c);
+            asanlanded();  // on curg's stack again
+            return;
+        }
+    }
     if (__builtin_expect(switchtrace, false) && getg() != getg()->m->g0) c.fn = &closure::traced;
     systemstack_asm(&c);
 }
