@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# test/fuzz/build.sh [builddir] — configures (once) and builds the libFuzzer
+# target with clang: <builddir>/test/fuzz/fuzz_sched (default builddir:
+# build-fuzz, beside the normal build). README "Fuzzing" says how to run it.
+# Debian packages: clang, libclang-rt-14-dev (libFuzzer).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=${1:-build-fuzz}
+if [ ! -f "$dir/build.ninja" ]; then
+  CC=clang CXX=clang++ meson setup "$dir" -Dfuzz=true -Db_lto=false -Ddocs=disabled >/dev/null
+fi
+meson compile -C "$dir" test/fuzz/fuzz_sched >/dev/null
+echo "$dir/test/fuzz/fuzz_sched"
