@@ -12,7 +12,9 @@
 //   1 send c      ch[c] <- v, v a fresh value           (c % nchan)
 //   2 recv c      v, ok := <-ch[c]                      (c % nchan)
 //   3 range c     for v := range ch[c]                  (c % nchan)
-//   4 close c     close(ch[c]); c == nchan is a nil channel (c % (nchan+1))
+//   4 close c     close(ch[c]); c == nchan is a nil channel ((c & 127) % (nchan+1));
+//                 if c & 128 and GORT_FUZZ_CATCH=yield, Goscheds in the catch
+//                 block of the close's panic
 //   5 select F c1 c2 [c3]   2 + F%2 cases, default if F&2; case byte: bit 7
 //                 send, else recv, on ch[(x & 127) % (nchan+1)] (nil if nchan)
 //   6 gosched
@@ -46,7 +48,10 @@
 // (and no goroutine is left over between inputs).
 #include "fuzz_sched.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <exception>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +90,20 @@ bool dropbug() {
     static const bool on = [] {
         const char* s = std::getenv("GORT_FUZZ_BREAK");
         return s != nullptr && std::strcmp(s, "drop") == 0;
+    }();
+    return on;
+}
+
+/// GORT_FUZZ_CATCH=yield turns on close's Gosched inside a catch block. Off
+/// by default: gort keeps the C++ runtime's per-thread exception state
+/// (__cxa_get_globals: the exceptions being handled) per thread, not per
+/// goroutine, so a goroutine that parks in a catch block and resumes on
+/// another M finds that thread's state (test_proc.cc, "an exception being
+/// handled survives a park"); the fuzzer finds it in seconds.
+bool catchyield() {
+    static const bool on = [] {
+        const char* s = std::getenv("GORT_FUZZ_CATCH");
+        return s != nullptr && std::strcmp(s, "yield") == 0;
     }();
     return on;
 }
@@ -207,16 +226,30 @@ struct interp {
         for (int64_t v : w.chans[ci]) got(v, true, ci, false);
     }
 
-    void close(int ci) {
+    void close(uint8_t x) {
+        int ci = (x & 0x7f) % (w.nchan + 1);
         bool nil = ci == w.nchan;
         try {
             w.chanat(ci).close();
         } catch (const runtime::plainError& e) {
             expectpanic(e, nil ? "close of nil channel" : "close of closed channel");
+            if ((x & 0x80) && catchyield()) yieldincatch();
             return;
         }
         if (nil) fail("close of a nil channel did not panic");
         w.closes[ci]++;
+    }
+
+    /// Gosched inside a catch block, as a Go deferred function that
+    /// recovers may block: the exception being handled is the goroutine's,
+    /// whichever thread it resumes on.
+    void yieldincatch() {
+        std::exception_ptr before = std::current_exception();
+        long t0 = gettid();
+        runtime::Gosched();
+        if (std::current_exception() != before)
+            fail("g%d: the exception its catch block handles changed across a Gosched (thread %ld -> %ld)",
+                 gid, t0, long(gettid()));
     }
 
     struct selcase {
@@ -403,7 +436,7 @@ void interp::run(const uint8_t* p, size_t n) {
         case 1: send(r.next() % w.nchan); break;
         case 2: recv(r.next() % w.nchan); break;
         case 3: range(r.next() % w.nchan); break;
-        case 4: close(r.next() % (w.nchan + 1)); break;
+        case 4: close(r.next()); break;
         case 5: select(r); break;
         case 6: runtime::Gosched(); break;
         case 7: lock(r.next() % nMutex); break;
