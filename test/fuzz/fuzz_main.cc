@@ -17,7 +17,7 @@
 // A gort fatal error (a deadlock, a throw, a stack overflow) ends the
 // process with _exit(2), behind libFuzzer's back; the link wraps _exit
 // (-Wl,--wrap=_exit) so that the input being run is first saved as
-// crash-fatal-<n>, as libFuzzer saves a crash-<sha1> for an abort.
+// <artifact_prefix>crash-fatal-<pid>, as libFuzzer saves a crash-<sha1> for an abort.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -37,6 +37,7 @@ namespace {
 const uint8_t* current;  // the input being run (for __wrap__exit)
 size_t currentsize;
 bool running;
+const char* prefix = "";  // libFuzzer's -artifact_prefix
 
 int testone(const uint8_t* data, size_t size) {
     current = data;
@@ -53,8 +54,10 @@ int testone(const uint8_t* data, size_t size) {
 /// (it may run in gort's signal handler): open, write, close only.
 extern "C" [[noreturn]] void __wrap__exit(int status) {
     if (running && status != 0) {
-        char name[64] = "crash-fatal-";
-        size_t n = std::strlen(name);
+        char name[4096];
+        size_t n = 0;
+        for (const char* q = prefix; *q && n < sizeof name - 64; q++) name[n++] = *q;
+        for (const char* q = "crash-fatal-"; *q; q++) name[n++] = *q;
         unsigned long id = (unsigned long)getpid();
         char digits[24];
         int k = 0;
@@ -77,7 +80,10 @@ extern "C" [[noreturn]] void __wrap__exit(int status) {
 
 void main_main() {
     std::vector<char*> argv;
-    for (const char* a : gort::Args()) argv.push_back(const_cast<char*>(a));
+    for (const char* a : gort::Args()) {
+        argv.push_back(const_cast<char*>(a));
+        if (std::strncmp(a, "-artifact_prefix=", 17) == 0) prefix = a + 17;
+    }
     static char d1[] = "-handle_segv=0", d2[] = "-handle_bus=0", d3[] = "-max_len=512";
     argv.insert(argv.begin() + 1, {d1, d2, d3});
     argv.push_back(nullptr);

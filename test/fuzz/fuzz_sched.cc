@@ -84,13 +84,17 @@ constexpr int nMutex = 2;
     std::abort();
 }
 
-/// GORT_FUZZ_BREAK=drop makes the checker lose a value (see got): to show
-/// that the fuzzer finds a broken invariant.
+/// GORT_FUZZ_BREAK breaks the harness on purpose, to show that the fuzzer
+/// finds it: "drop" makes the checker lose a value (see got), "deadlock"
+/// makes len on a channel of capacity 3 receive from a nil channel (gort's
+/// deadlock report; fuzz_main.cc saves the input).
+bool breakmode(const char* mode) {
+    static const char* s = std::getenv("GORT_FUZZ_BREAK");
+    return s != nullptr && std::strcmp(s, mode) == 0;
+}
+
 bool dropbug() {
-    static const bool on = [] {
-        const char* s = std::getenv("GORT_FUZZ_BREAK");
-        return s != nullptr && std::strcmp(s, "drop") == 0;
-    }();
+    static const bool on = breakmode("drop");
     return on;
 }
 
@@ -464,6 +468,8 @@ void interp::run(const uint8_t* p, size_t n) {
         case 15: {
             const auto& ch = w.chans[r.next() % w.nchan];
             if (ch.len() > ch.cap() || ch.len() < 0) fail("len %d, cap %d", ch.len(), ch.cap());
+            static const bool deadlock = breakmode("deadlock");
+            if (deadlock && ch.cap() == 3) w.nilchan.recv();  // the deliberate bug
             break;
         }
         }
