@@ -26,7 +26,9 @@
 //  12 yield       in a sequence: yield the next integer; elsewhere gosched
 //  13 panic       in a sequence: throw (next() must rethrow it); elsewhere nop
 //  14 goexit      runtime::Goexit (not in a sequence)
-//  15 len c       check len(ch[c]) <= cap(ch[c])
+//  15 misc x      x >> 5: 0-3 check len(ch[x % nchan]) <= cap; 4 time::Sleep,
+//                 5 a blocking system call (nanosleep), of (x & 7) * 10 us;
+//                 6 LockOSThread, 7 UnlockOSThread (not in a sequence)
 //
 // Why every program terminates: a closer goroutine, which never blocks,
 // yields some times and then closes every channel, so every channel
@@ -62,6 +64,7 @@
 
 #include "chan.h"
 #include "go.h"
+#include "gosyscall.h"
 #include "iter.h"
 #include "sync.h"
 
@@ -179,6 +182,7 @@ struct interp {
     bool seq;  // running as an iter::Pull sequence
     bool held[nMutex] = {};
     bool stopped = false;  // a sequence's yield returned false
+    bool locked = false;   // LockOSThread
     const std::function<bool(int64_t)>* yield = nullptr;
     int64_t yielded = 0;
     gort::sync::WaitGroup kids;
@@ -356,11 +360,33 @@ struct interp {
     /// The end of a goroutine's program, or its Goexit: unlock, then wait.
     void finish() {
         for (int m = nMutex - 1; m >= 0; m--) unlock(m);
+        if (locked) runtime::UnlockOSThread(), locked = false;
         if (!kidids.empty()) {
             kids.Wait();
             for (int k : kidids)
                 if (!w.gdone[k].load()) fail("g%d: Wait returned before child g%d was done", gid, k);
         }
+    }
+
+    /// Op 15: x >> 5 picks len/cap check (0-3), time::Sleep (4) or a
+    /// blocking system call (5) of (x & 7) * 10 us, LockOSThread (6) or
+    /// UnlockOSThread (7).
+    void misc(uint8_t x) {
+        int64_t us = (x & 7) * 10;
+        switch (x >> 5) {
+        case 4: gort::time::Sleep(std::chrono::microseconds(us)); return;
+        case 5: gort::syscall::Nanosleep(us * 1000); return;
+        case 6:
+            if (!seq && !locked) runtime::LockOSThread(), locked = true;
+            return;
+        case 7:
+            if (locked) runtime::UnlockOSThread(), locked = false;
+            return;
+        }
+        const auto& ch = w.chans[x % w.nchan];
+        if (ch.len() > ch.cap() || ch.len() < 0) fail("len %d, cap %d", ch.len(), ch.cap());
+        static const bool deadlock = breakmode("deadlock");
+        if (deadlock && ch.cap() == 3) w.nilchan.recv();  // the deliberate bug
     }
 
     void spawn(const uint8_t* p, size_t n);
@@ -465,13 +491,7 @@ void interp::run(const uint8_t* p, size_t n) {
         case 14:
             if (!seq) runtime::Goexit();
             break;
-        case 15: {
-            const auto& ch = w.chans[r.next() % w.nchan];
-            if (ch.len() > ch.cap() || ch.len() < 0) fail("len %d, cap %d", ch.len(), ch.cap());
-            static const bool deadlock = breakmode("deadlock");
-            if (deadlock && ch.cap() == 3) w.nilchan.recv();  // the deliberate bug
-            break;
-        }
+        case 15: misc(r.next()); break;
         }
     }
 }
