@@ -239,7 +239,11 @@ int select(Cases... cases) {
             arg++;
         };
         std::apply([&](auto&... cs) { (placerecv(cs), ...); }, std::tie(cases...));
-        auto [casi, recvOK] = runtime::selectgo(scases, order, nsends, nrecvs, ndefault == 0);
+        // Not a structured binding: the lambdas below capture these, which
+        // clang before 16 refuses (the fuzz build, test/fuzz, uses clang 14).
+        std::pair<int, bool> sel = runtime::selectgo(scases, order, nsends, nrecvs, ndefault == 0);
+        int casi = sel.first;
+        bool recvOK = sel.second;
         int chosen = -1;
         arg = 0;
         auto dispatch = [&](auto& cs) {
