@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cxxabi.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -96,6 +98,7 @@ void newosproc(m* mp) {
 /// unblocks signals. Runs on: g0 of the new M. @gosrc{os_linux.go,minit}
 void minit() {
     minitSignalStack();
+    getg()->m->eh = reinterpret_cast<cxa_eh_globals*>(abi::__cxa_get_globals());  // gort: stubs.h's ehsave
     getg()->m->procid = uint64_t(syscall(SYS_gettid));
     sigset_t none;
     sigemptyset(&none);

@@ -68,6 +68,30 @@ static void printsignal(g* gp) {
     printstring("]\n");
 }
 
+/// ehsave's rare case (stubs.h): g is inside a catch block, or a destructor
+/// run by unwinding, at a switch. Moves the thread's record into g.
+/// Runs on: g. @gortonly{see ehsave in stubs.h}
+[[gnu::noinline]] void ehsave_slow(g* gp, cxa_eh_globals* e) {
+    if (gp->ehcaught != nullptr || gp->ehuncaught != 0) throw_("ehsave: g already holds exceptions");
+    gp->ehcaught = e->caughtExceptions;
+    gp->ehuncaught = e->uncaughtExceptions;
+    e->caughtExceptions = nullptr;
+    e->uncaughtExceptions = 0;
+}
+
+/// ehrestore's rare case (stubs.h): back on an M, g takes its exceptions
+/// back. The thread's record must be empty: the g that ran here before took
+/// its own with it. Runs on: g. @gortonly{see ehsave in stubs.h}
+[[gnu::noinline]] void ehrestore_slow(g* gp) {
+    cxa_eh_globals* e = gp->m->eh;
+    if (e->caughtExceptions != nullptr || e->uncaughtExceptions != 0)
+        throw_("ehrestore: the thread still holds another goroutine's exceptions");
+    e->caughtExceptions = gp->ehcaught;
+    e->uncaughtExceptions = gp->ehuncaught;
+    gp->ehcaught = nullptr;
+    gp->ehuncaught = 0;
+}
+
 /// Under GODEBUG=schedrandom, ends a fatal report with the seed, so that the
 /// failing schedule can be asked for again. Runs on: any stack.
 /// @gortonly{Go's randomized scheduler has no seed to print}

@@ -776,6 +776,10 @@ void gdestroy(g* gp) {
     __atomic_store_n(&gp->waitreason, waitReasonZero, __ATOMIC_RELAXED);
     gp->param = nullptr;
     gp->coroarg = nullptr;
+    // gort: a g that exits inside a catch block (Goexit) leaves its exceptions
+    // behind; the next goroutine on this g must not inherit them (stubs.h).
+    gp->ehcaught = nullptr;
+    gp->ehuncaught = 0;
     racegoend(gp);
     dropg();
     if (mp->lockedInt != 0) {

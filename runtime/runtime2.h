@@ -289,6 +289,11 @@ struct g {
     struct coro* coroarg;    ///< argument during coroutine transfers
     bool coroexit;           ///< gort: set while the coroutine's g is exiting
 
+    // gort: the C++ exceptions this g is handling (the thread's __cxa_eh_globals)
+    // while it is switched out; the mcall shim carries them (stubs.h, ehsave).
+    void* ehcaught;          ///< caughtExceptions: the exceptions its catch blocks are handling
+    uint32_t ehuncaught;     ///< uncaughtExceptions: thrown and not yet caught (unwinding)
+
     // Signal that turned into a panic or throw (signal_unix.cc, panic.cc).
     uint32_t sig;
     uintptr_t sigcode0;
@@ -337,6 +342,7 @@ struct m {
 
     int32_t throwing;   ///< inside throw/fatal
     uint64_t cheaprand;  ///< per-M random state (Go's m.cheaprand, wyrand)
+    struct cxa_eh_globals* eh;  ///< gort: this thread's C++ exception globals (minit; stubs.h)
 };
 
 /// A processor: the resource needed to run Go code. Go: `type p struct`.

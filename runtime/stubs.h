@@ -121,6 +121,34 @@ void switchtrace_mcall(g* gp);
 /// systemstack's hook, on g0 before (in) and after (!in) running fnpc.
 void switchtrace_systemstack(bool in, uintptr_t fnpc);
 
+/// The C++ runtime's per-thread record of the exceptions being handled
+/// (the Itanium C++ ABI's __cxa_eh_globals; __cxa_get_globals() returns it).
+struct cxa_eh_globals {
+    void* caughtExceptions;
+    unsigned int uncaughtExceptions;
+};
+void ehsave_slow(g* gp, cxa_eh_globals* e);
+void ehrestore_slow(g* gp);
+
+/// Before a switch: moves the exceptions g is handling from the thread into
+/// g, so the thread is clean for the next g. A goroutine may park inside a
+/// catch block (or in a destructor run while an exception unwinds) and resume
+/// on another M; C++ keeps that state per thread, Go's panics belong to the
+/// goroutine. Almost always nothing to move: two loads and a branch.
+/// Runs on: g. @gortonly{Go's panics live in g._panic already}
+__attribute__((always_inline)) inline void ehsave(g* gp) {
+    cxa_eh_globals* e = gp->m->eh;
+    if (__builtin_expect((reinterpret_cast<uintptr_t>(e->caughtExceptions) | e->uncaughtExceptions) != 0, false))
+        ehsave_slow(gp, e);
+}
+
+/// After a switch back to g, on whichever M now runs it: puts back what
+/// ehsave took. Runs on: g. @gortonly{see ehsave}
+__attribute__((always_inline)) inline void ehrestore(g* gp) {
+    if (__builtin_expect((reinterpret_cast<uintptr_t>(gp->ehcaught) | gp->ehuncaught) != 0, false))
+        ehrestore_slow(gp);
+}
+
 /// Go's `mcall(fn)`, callable from C++: the shim that closes the ABI gap
 /// (see the top of this file). Runs on: g's stack. @gosrc{stubs.go,mcall}
 /// @chapter{mcall} @differs{callee-saved registers spilled by the compiler}
@@ -129,6 +157,8 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
         switchtrace_mcallfn = fn;
         fn = switchtrace_mcall;
     }
+    g* gp = getg();
+    ehsave(gp);     // the C++ exceptions g is handling go with g, not with the thread
     asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); nothing without ASan
     racemcall();         // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
@@ -143,6 +173,7 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
           "st(4)", "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6",
           "mm7", "memory", "cc");
     asanlanded();  // ASan: back on g's stack (asan.h)
+    ehrestore(gp);  // maybe on another M now
 }
 
 /// The chapter's gosave, callable from C++. Returns 0 when it saves; returns

@@ -113,17 +113,14 @@ TEST_CASE("a goroutine that parks on one M and resumes on another finds itself",
     CHECK(moves > 0);  // it did run on more than one thread
 }
 
-// Known bug, found by the fuzzer (test/fuzz, GORT_FUZZ_CATCH=yield): the C++
-// runtime keeps the exceptions being handled (__cxa_get_globals():
-// caughtExceptions, uncaughtExceptions) per thread, and gort's switches do
-// not carry them with the goroutine. A goroutine that parks inside a catch
-// block and resumes on another M sees that thread's: std::current_exception()
-// is wrong there, `throw;` terminates, and the __cxa_end_catch at the block's
-// end pops the other thread's list (which can free an exception another
-// goroutine is still handling), while the first thread keeps a stale entry.
-// Go's panics belong to the goroutine, and a deferred function that recovers
-// may block. [!mayfail] until the switch saves and restores that state per g.
-// In a child: the stale entry would stay in this process's thread.
+// Found by the fuzzer (test/fuzz, GORT_FUZZ_CATCH=yield): the C++ runtime
+// keeps the exceptions being handled (__cxa_get_globals(): caughtExceptions,
+// uncaughtExceptions) per thread. A goroutine that parks inside a catch block
+// and resumes on another M saw that thread's: std::current_exception() was
+// wrong there, `throw;` terminated, and the __cxa_end_catch at the block's end
+// popped the other thread's list. Go's panics belong to the goroutine, and a
+// deferred function that recovers may block; the mcall shim now carries that
+// state with the g (stubs.h: ehsave, ehrestore).
 GORT_CHILD(catchpark) {
     std::atomic<bool> stop{false};
     for (int i = 0; i < 2; i++)
@@ -152,7 +149,7 @@ GORT_CHILD(catchpark) {
 }
 
 TEST_CASE("an exception being handled is the same after a park that moves its goroutine to another M",
-          "[mp][panic][!mayfail]") {
+          "[mp][panic]") {
     auto r = runchild("catchpark", {"GOMAXPROCS=2"});
     INFO(r.err);
     REQUIRE(r.status == 0);

@@ -83,6 +83,7 @@ static void corostart() {
 /// corostart as the new goroutine's funcval code (newproc's fn).
 /// Runs on: g (the coroutine's). @gortonly{Go passes corostart's static funcval to newproc}
 static void corostartfn(funcval*) {
+    asanlanded();  // ASan: the first gogo into this g ends here (asan.h)
     corostart();
 }
 
@@ -117,6 +118,7 @@ void coroexit(coro* c) {
     g* gp = getg();
     gp->coroarg = c;
     gp->coroexit = true;
+    asangoexit();  // ASan: this g's fake stack goes with it (asan.h)
     mcall(coroswitch_m);
 }
 
@@ -176,6 +178,7 @@ static void coroswitch_m(g* gp) {
     if (__builtin_expect(switchtrace, false)) switchtrace_gogo("coroswitch", c->gp.ptr(), gnext);
     traceGoSwitch(gp, gnext);
     racegogo(gnext);
+    asangogo(gnext);
     gogo(&gnext->sched);
 }
 

@@ -144,6 +144,12 @@ void goready(g* gp) {
 /// (half at a time) or allocating. Runs on: g or g0. @gosrc{proc.go,acquireSudog}
 sudog* acquireSudog() {
     p* pp = getg()->m->p;
+    // gort: a goroutine in syscall::Syscall(f) has given its P up; if f blocks
+    // on a channel, select or sync, it gets here without one. (Go code cannot
+    // make this mistake: its system calls take no closures.)
+    if (__builtin_expect(pp == nullptr, false))
+        throw_("gort: goroutine blocked inside syscall::Syscall (its function must not use channels, "
+               "select or sync)");
     if (pp->nsudog == 0) sudogcacherefill(pp);
     sudog* s = pp->sudogbuf[--pp->nsudog];
     if (s->elem != nullptr) throw_("acquireSudog: found s.elem != nil in cache");
@@ -331,6 +337,7 @@ void execute(g* gp, bool inheritTime) {
     if (__builtin_expect(switchtrace, false)) switchtrace_gogo("gogo", getg(), gp);
     traceGoStart(gp);
     racegogo(gp);
+    asangogo(gp);
     gogo(&gp->sched);
 }
 
@@ -736,6 +743,7 @@ static void gosched_m(g* gp) {
 /// Finishes the current goroutine: called by goexit when the goroutine's
 /// function returns. Runs on: g. @gosrc{proc.go,goexit1}
 void goexit1() {
+    asangoexit();  // ASan: this g's fake stack goes with it (asan.h)
     mcall(goexit0);
 }
 
@@ -762,6 +770,10 @@ void gdestroy(g* gp) {
     __atomic_store_n(&gp->waitreason, waitReasonZero, __ATOMIC_RELAXED);
     gp->param = nullptr;
     gp->coroarg = nullptr;
+    // gort: a g that exits inside a catch block (Goexit) leaves its exceptions
+    // behind; the next goroutine on this g must not inherit them (stubs.h).
+    gp->ehcaught = nullptr;
+    gp->ehuncaught = 0;
     racegoend(gp);
     dropg();
     if (mp->lockedInt != 0) {

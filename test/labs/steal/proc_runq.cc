@@ -153,11 +153,23 @@ bool runqempty(p* pp) {
 
 static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t);
 
-/// Tries to put gp on the local runnable queue. If next, gp goes into
+/// To shake out code that depends on the scheduling order, some of the
+/// scheduler's decisions are randomized: a readied g goes to runnext only half
+/// of the time, and batches moved to the global queue are shuffled. In Go
+/// this is on with the race detector (randomizeScheduler = raceenabled,
+/// proc.go); in gort it is GODEBUG=schedrandom=seed, a nonzero seed, and the
+/// random numbers come from each M's cheaprand, seeded from it (mcommoninit),
+/// so that one P replays the same schedule for the same seed. Fatal reports
+/// print the seed (panic.cc). @gosrc{proc.go,randomizeScheduler}
+/// @differs{a GODEBUG setting with a seed, not a constant tied to -race}
+bool randomizeScheduler;
+
+/// Tries to put g on the local runnable queue. If next, gp goes into
 /// pp.runnext and the g that was there is kicked to the tail. If the ring is
 /// full, half of it moves to the global queue. Executed only by the owner P.
 /// Runs on: g0. @gosrc{proc.go,runqput}
 void runqput(p* pp, g* gp, bool next) {
+    if (randomizeScheduler && next && cheaprandn(2) == 0) next = false;
     if (next) {
         guintptr oldnext;
         do {
@@ -193,6 +205,12 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
                                      __ATOMIC_RELAXED))
         return false;  // cas-release, commits consume
     batch[n] = gp;
+    if (randomizeScheduler) {
+        for (uint32_t i = 1; i <= n; i++) {
+            uint32_t j = cheaprandn(i + 1);
+            std::swap(batch[i], batch[j]);
+        }
+    }
     lock(&sched.lock);
     for (uint32_t i = 0; i <= n; i++) globrunqput(batch[i]);
     unlock(&sched.lock);
