@@ -9,7 +9,7 @@ in old commits) with, for the lab's files, the student's version (the
 reference with the lab's holes) in place of the reference, both where the
 runtime has it and under test/labs/<lab>/. The other labs' student files are
 left out: the later labs' contain this lab's answers, as the labs build on
-each other; so are holes.txt, mklab.py and mutants.py (see ANSWERS). The earlier labs' answers stay in the runtime (a lab 3 student
+each other; so are holes.txt, mklab.py, mutants.py and this script (ANSWERS). The earlier labs' answers stay in the runtime (a lab 3 student
 gets working gogo and mcall). The student builds with -Dlab=<lab>; the file
 test/labs/HANDOUT tells meson that the labs suite has no reference to check.
 """
@@ -27,8 +27,10 @@ import mklab  # noqa: E402
 
 
 # Files that give answers away: the holes' anchors (a hole's first and last
-# lines), the script that uses them, and the mutants (the reference, line by line).
-ANSWERS = {"test/labs/holes.txt", "test/labs/mklab.py", "test/labs/mutants.py"}
+# lines), the script that uses them, the mutants (the reference, line by
+# line), and this script (it needs mklab.py).
+ANSWERS = {"test/labs/holes.txt", "test/labs/mklab.py", "test/labs/mutants.py",
+           "test/labs/handout.py"}
 
 
 def main():
