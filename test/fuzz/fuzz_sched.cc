@@ -36,7 +36,8 @@
 // operation returns (a send on a closed channel panics; the harness catches
 // it as Go's recover would, and checks the text). A goroutine waits only for
 // its own children and only while it holds no Mutex; Mutexes are taken in
-// index order, never twice; a sequence does no Mutex, spawn, wait or goexit.
+// index order, never twice; a sequence does no Mutex, spawn, wait, goexit or
+// LockOSThread (gort, as go1.23, requires coroswitch on the same lock state).
 // So the wait-for graph has no cycle, and gort's deadlock detector firing
 // (or a libFuzzer timeout) is a bug.
 //
