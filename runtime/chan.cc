@@ -124,7 +124,7 @@ bool chansend(hchan* c, void* ep, bool block, uintptr_t) {
         // Space is available in the channel buffer. Enqueue the element to send.
         c->elemtype->move(chanbuf(c, c->sendx), ep);
         if (++c->sendx == c->dataqsiz) c->sendx = 0;
-        c->qcount++;
+        __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);  // chanlen, full, empty read it unlocked
         unlock(&c->lock);
         return true;
     }
@@ -277,7 +277,7 @@ std::pair<bool, bool> chanrecv(hchan* c, void* ep, bool block) {
         if (ep != nullptr) c->elemtype->move(ep, qp);
         c->elemtype->destroy(qp);  // typedmemclr
         if (++c->recvx == c->dataqsiz) c->recvx = 0;
-        c->qcount--;
+        __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);  // chanlen, full, empty read it unlocked
         unlock(&c->lock);
         return {true, true};
     }

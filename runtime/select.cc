@@ -260,7 +260,7 @@ bufrecv:
     if (cas->elem != nullptr) c->elemtype->move(cas->elem, qp);
     c->elemtype->destroy(qp);
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
-    c->qcount--;
+    __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);  // chanlen reads it unlocked
     selunlock(scases, lockorder, norder);
     return {casi, recvOK};
 
@@ -268,7 +268,7 @@ bufsend:
     // can send to buffer
     c->elemtype->move(static_cast<char*>(c->buf) + c->sendx * c->elemsize, cas->elem);
     if (++c->sendx == c->dataqsiz) c->sendx = 0;
-    c->qcount++;
+    __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);  // chanlen reads it unlocked
     selunlock(scases, lockorder, norder);
     return {casi, false};
 

@@ -254,6 +254,42 @@ TEST_CASE("TestNonblockRecvRace", "[chan]") {
     CHECK(notReady == 0);
 }
 
+// Found by the fuzzer (test/fuzz) under ThreadSanitizer: chanlen reads
+// qcount without the lock, as Go's len(c) does, so the stores to it under the
+// lock (chansend, chanrecv, selectgo's buffer cases) must be atomic too, or
+// C++ calls it a data race. Checks anything only under TSan (CI's build-tsan).
+TEST_CASE("len(c) reads while other goroutines send and receive and select on c", "[chan]") {
+    gorttest::gomaxprocs two(2);
+    const int base = NumGoroutine();
+    auto c = gort::make_chan<int>(4);
+    std::atomic<bool> stop{false};
+    std::atomic<int> bad{0};
+    gort::go([c] {
+        for (int i = 0; i < 2000; i++) {
+            if (i % 2) c.send(i);
+            else gort::select(gort::send(c, i, [] {}));
+        }
+        c.close();
+    });
+    gort::go([c] {
+        for (bool ok = true; ok;) {
+            gort::select(gort::recv(c, [&](int, bool k) { ok = k; }));
+            if (ok) ok = c.recv2().second;
+        }
+    });
+    gort::go([c, &stop, &bad] {
+        while (!stop.load()) {
+            int n = c.len();
+            if (n < 0 || n > 4) bad++;
+            Gosched();
+        }
+    });
+    while (NumGoroutine() > base + 1) Gosched();
+    stop = true;
+    waitothers(base);
+    CHECK(bad == 0);
+}
+
 TEST_CASE("TestNonblockSelectRace", "[chan]") {
     const int base = NumGoroutine();
     constexpr int n = 100000;

@@ -68,6 +68,27 @@ GORT_CHILD(print_gomaxprocs) {
     std::printf("%d %d\n", GOMAXPROCS(0), NumCPU());
 }
 
+// Found by the fuzzer (test/fuzz) under ThreadSanitizer: an M that has
+// given up its P reads allp (checkRunqsNoP, checkTimersNoP) while procresize,
+// under a stopped world, stores to it; Go reads a snapshot of the slice, gort
+// loads each entry atomically. Checks anything only under TSan.
+TEST_CASE("GOMAXPROCS changes while Ms without a P look for timers and work", "[mp]") {
+    gorttest::gomaxprocs keep(2);
+    const int base = NumGoroutine();
+    std::atomic<bool> stop{false};
+    for (int i = 0; i < 4; i++)
+        gort::go([&stop] {
+            while (!stop.load()) gort::time::Sleep(20us);  // Ms go idle and check the timers without a P
+        });
+    for (int i = 0; i < 500; i++) {
+        GOMAXPROCS(1 + i % 3);
+        gort::time::Sleep(std::chrono::microseconds(i % 7));
+    }
+    stop = true;
+    waitfor(base);
+    CHECK(NumGoroutine() == base);
+}
+
 TEST_CASE("GOMAXPROCS from the environment: Go's parsing, bad values ignored", "[mp][env]") {
     auto r = runchild("print_gomaxprocs", {"GOMAXPROCS=3"});
     CHECK(r.out.substr(0, 2) == "3 ");

@@ -27,7 +27,8 @@
 //  13 panic       in a sequence: throw (next() must rethrow it); elsewhere nop
 //  14 goexit      runtime::Goexit (not in a sequence)
 //  15 misc x      x >> 5: 0-3 check len(ch[x % nchan]) <= cap; 4 time::Sleep,
-//                 5 a blocking system call (nanosleep), of (x & 7) * 10 us;
+//                 5 a blocking system call (nanosleep), of 0 or 1 us (30 if
+//                 x & 7 == 7);
 //                 6 LockOSThread, 7 UnlockOSThread (not in a sequence)
 //
 // Why every program terminates: a closer goroutine, which never blocks,
@@ -35,7 +36,8 @@
 // operation returns (a send on a closed channel panics; the harness catches
 // it as Go's recover would, and checks the text). A goroutine waits only for
 // its own children and only while it holds no Mutex; Mutexes are taken in
-// index order, never twice; a sequence does no Mutex, spawn, wait or goexit.
+// index order, never twice; a sequence does no Mutex, spawn, wait, goexit or
+// LockOSThread (gort, as go1.23, requires coroswitch on the same lock state).
 // So the wait-for graph has no cycle, and gort's deadlock detector firing
 // (or a libFuzzer timeout) is a bug.
 //
@@ -369,10 +371,11 @@ struct interp {
     }
 
     /// Op 15: x >> 5 picks len/cap check (0-3), time::Sleep (4) or a
-    /// blocking system call (5) of (x & 7) * 10 us, LockOSThread (6) or
+    /// blocking system call (5) of 0 or 1 us (30 us if x & 7 is 7: long
+    /// enough for sysmon to retake the P), LockOSThread (6) or
     /// UnlockOSThread (7).
     void misc(uint8_t x) {
-        int64_t us = (x & 7) * 10;
+        int64_t us = (x & 7) == 7 ? 30 : (x & 1);
         switch (x >> 5) {
         case 4: gort::time::Sleep(std::chrono::microseconds(us)); return;
         case 5: gort::syscall::Nanosleep(us * 1000); return;
