@@ -13,7 +13,7 @@
 //   2 recv c      v, ok := <-ch[c]                      (c % nchan)
 //   3 range c     for v := range ch[c]                  (c % nchan)
 //   4 close c     close(ch[c]); c == nchan is a nil channel ((c & 127) % (nchan+1));
-//                 if c & 128 and GORT_FUZZ_CATCH=yield, Goscheds in the catch
+//                 if c & 128 (unless GORT_FUZZ_CATCH=off), Goscheds in the catch
 //                 block of the close's panic
 //   5 select F c1 c2 [c3]   2 + F%2 cases, default if F&2; case byte: bit 7
 //                 send, else recv, on ch[(x & 127) % (nchan+1)] (nil if nchan)
@@ -103,16 +103,16 @@ bool dropbug() {
     return on;
 }
 
-/// GORT_FUZZ_CATCH=yield turns on close's Gosched inside a catch block. Off
-/// by default: gort keeps the C++ runtime's per-thread exception state
-/// (__cxa_get_globals: the exceptions being handled) per thread, not per
-/// goroutine, so a goroutine that parks in a catch block and resumes on
-/// another M finds that thread's state (test_proc.cc, "an exception being
-/// handled survives a park"); the fuzzer finds it in seconds.
+/// close's Gosched inside a catch block: on unless GORT_FUZZ_CATCH=off. It
+/// found that gort kept the C++ runtime's exceptions being handled
+/// (__cxa_get_globals) per thread, not per goroutine, so a goroutine that
+/// parked in a catch block and resumed on another M found that thread's; the
+/// mcall shim now carries them (stubs.h: ehsave, ehrestore; test_mp.cc, "an
+/// exception being handled is the same after a park ...").
 bool catchyield() {
     static const bool on = [] {
         const char* s = std::getenv("GORT_FUZZ_CATCH");
-        return s != nullptr && std::strcmp(s, "yield") == 0;
+        return s == nullptr || std::strcmp(s, "off") != 0;
     }();
     return on;
 }

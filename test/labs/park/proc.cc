@@ -590,7 +590,7 @@ static g* stealWork(int64_t now, bool* inheritTime, int64_t* pollUntil, bool* ne
 /// and steal it. Runs on: g0, without a P. @gosrc{proc.go,checkRunqsNoP}
 static p* checkRunqsNoP(int32_t np) {
     for (int32_t id = 0; id < np; id++) {
-        if (!idlepMask.read(uint32_t(id)) && !runqempty(allp[id])) {
+        if (!idlepMask.read(uint32_t(id)) && !runqempty(__atomic_load_n(&allp[id], __ATOMIC_ACQUIRE))) {
             lock(&sched.lock);
             p* pp = pidlegetSpinning();
             unlock(&sched.lock);
@@ -606,7 +606,8 @@ static p* checkRunqsNoP(int32_t np) {
 static int64_t checkTimersNoP(int32_t np, int64_t pollUntil) {
     for (int32_t id = 0; id < np; id++) {
         if (timerpMask.read(uint32_t(id))) {
-            int64_t w = nobarrierWakeTime(allp[id]);
+            // No P, so procresize may run meanwhile (it stores allp[i] atomically).
+            int64_t w = nobarrierWakeTime(__atomic_load_n(&allp[id], __ATOMIC_ACQUIRE));
             if (w != 0 && (pollUntil == 0 || w < pollUntil)) pollUntil = w;
         }
     }
