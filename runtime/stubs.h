@@ -123,6 +123,7 @@ void switchtrace_systemstack(bool in, uintptr_t fnpc);
 
 /// The C++ runtime's per-thread record of the exceptions being handled
 /// (the Itanium C++ ABI's __cxa_eh_globals; __cxa_get_globals() returns it).
+/// Runs on: any stack (a thread's record). @gortonly{Go has no C++ exceptions}
 struct cxa_eh_globals {
     void* caughtExceptions;
     unsigned int uncaughtExceptions;
