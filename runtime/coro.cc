@@ -136,6 +136,7 @@ void coroswitch(coro* c) {
 /// (which picks gnext), gnext Gwaiting→Grunning; each CAS falls back to
 /// casgstatus if it fails. Then straight to gogo.
 /// Runs on: g0. Seed lines 84–165. @gosrc{coro.go,coroswitch_m}
+/// @lab{@ref lab_coro "Lab 4: coroswitch_m"}
 static void coroswitch_m(g* gp) {
     coro* c = gp->coroarg;
     gp->coroarg = nullptr;

@@ -94,6 +94,7 @@ void Gosched() {
 /// The goroutine becomes runnable again when someone calls goready(gp).
 /// Never inlined, so that every parked goroutine's traceback shows
 /// runtime::gopark on top, as Go's show runtime.gopark. Runs on: g. @gosrc{proc.go,gopark} @chapter{mcall-blocking}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 // [gopark]
 [[gnu::noinline]] void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
     m* mp = getg()->m;
@@ -253,6 +254,7 @@ void schedinit() {
 
 /// Marks gp ready to run, on this P's run queue (runnext if next).
 /// Runs on: g0 (through goready's systemstack). @gosrc{proc.go,ready}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 void ready(g* gp, bool next) {
     uint32_t status = readgstatus(gp);
     m* mp = getg()->m;
@@ -703,6 +705,7 @@ static bool parkunlock_c(g*, void* lock) {
 
 /// park continuation on g0: the second half of gopark. Runs on: g0.
 /// @gosrc{proc.go,park_m} @chapter{mcall-blocking}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 // [park_m]
 static void park_m(g* gp) {
     m* mp = getg()->m;

@@ -72,6 +72,7 @@ extern "C" {
 /// stack: asangogo(gp) (asan.h).
 /// Runs on: g0 (called from execute), or any stack for gosave round trips.
 /// @gosrc{asm_amd64.s,gogo} @chapter{gogo}
+/// @lab{@ref lab_gogo "Lab 1: gogo and gosave"}
 [[noreturn]] void gogo(gobuf* buf) asm("runtime.gogo");
 
 /// Saves the caller's context into g->sched and calls fn(g) on m->g0's stack.
@@ -79,6 +80,7 @@ extern "C" {
 /// to keep running g. Call it only through mcall() below.
 /// Runs on: g's stack (throws "runtime: mcall called on m->g0 stack" on g0).
 /// @gosrc{asm_amd64.s,mcall} @chapter{mcall}
+/// @lab{@ref lab_mcall "Lab 2: mcall"}
 void mcall_asm(void (*fn)(g*)) asm("runtime.mcall");
 
 /// The chapter's gosave (Go ≤1.16; go1.22 replaced it by
@@ -88,6 +90,7 @@ void mcall_asm(void (*fn)(g*)) asm("runtime.mcall");
 /// Runs on: any stack. No go1.22 counterpart: its successor there is
 /// gosave_systemstack_switch, which saves into g->sched only.
 /// @gosrc{asm_amd64.s,gosave_systemstack_switch} @chapter{gosave} @differs{historical: not in go1.22}
+/// @lab{@ref lab_gogo "Lab 1: gogo and gosave"}
 void gosave_asm(gobuf* buf) asm("runtime.gosave");
 
 /// Runs fn on the g0 stack of this M and returns; if already on g0, calls fn

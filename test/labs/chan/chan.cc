@@ -95,6 +95,7 @@ static void unlockchan(void* c) {
 /// without blocking, returns false. Sending on a closed channel throws
 /// plainError("send on closed channel"); sending on a nil channel blocks
 /// forever. Runs on: g. @gosrc{chan.go,chansend}
+/// @lab{@ref lab_chan "Lab 5: channels"}
 bool chansend(hchan* c, void* ep, bool block, uintptr_t) {
     if (c == nullptr) {
         if (!block) return false;
@@ -143,6 +144,7 @@ bool chansend(hchan* c, void* ep, bool block, uintptr_t) {
 /// Processes a send on c whose receiver sg is waiting: moves the value from
 /// ep into the receiver's storage, calls unlockf, and readies the receiver.
 /// c must be locked. Runs on: g. @gosrc{chan.go,send}
+/// @lab{@ref lab_chan "Lab 5: channels"}
 void send(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
     // LAB(chan) BEGIN send: the value goes straight to the waiting receiver
     // TODO(lab chan): move the value from ep into the receiver's sg->elem
@@ -210,6 +212,7 @@ static bool empty(hchan* c) {
 /// block returns {false, false}; a receive from a closed, drained channel
 /// constructs the zero value and returns {true, false}; otherwise {true, true}.
 /// A nil channel blocks forever. Runs on: g. @gosrc{chan.go,chanrecv}
+/// @lab{@ref lab_chan "Lab 5: channels"}
 std::pair<bool, bool> chanrecv(hchan* c, void* ep, bool block) {
     if (c == nullptr) {
         if (!block) return {false, false};
@@ -258,6 +261,7 @@ std::pair<bool, bool> chanrecv(hchan* c, void* ep, bool block) {
 /// value moves from the sender to ep. Full buffer: take the head of the queue
 /// into ep and put the sender's value at its tail. c must be locked.
 /// Runs on: g. @gosrc{chan.go,recv}
+/// @lab{@ref lab_chan "Lab 5: channels"}
 void recv(hchan* c, sudog* sg, void* ep, void (*unlockf)(void*), void* arg) {
     // LAB(chan) BEGIN recv: take the waiting sender's value (through the buffer if full)
     // TODO(lab chan): unbuffered: the value moves from sg->elem to ep.

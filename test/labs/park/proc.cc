@@ -94,6 +94,7 @@ void Gosched() {
 /// The goroutine becomes runnable again when someone calls goready(gp).
 /// Never inlined, so that every parked goroutine's traceback shows
 /// runtime::gopark on top, as Go's show runtime.gopark. Runs on: g. @gosrc{proc.go,gopark} @chapter{mcall-blocking}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 // [gopark]
 [[gnu::noinline]] void gopark(bool (*unlockf)(g*, void*), void* lock, waitReason reason) {
     m* mp = getg()->m;
@@ -255,6 +256,7 @@ void schedinit() {
 
 /// Marks gp ready to run, on this P's run queue (runnext if next).
 /// Runs on: g0 (through goready's systemstack). @gosrc{proc.go,ready}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 void ready(g* gp, bool next) {
     // LAB(park) BEGIN ready: gp (Gwaiting) becomes Grunnable, on this P's queue
     // TODO(lab park): check gp is Gwaiting (else throw "bad g->status in
@@ -705,6 +707,7 @@ static bool parkunlock_c(g*, void* lock) {
 
 /// park continuation on g0: the second half of gopark. Runs on: g0.
 /// @gosrc{proc.go,park_m} @chapter{mcall-blocking}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 // [park_m]
 static void park_m(g* gp) {
     // LAB(park) BEGIN park_m: on g0, the second half of gopark

@@ -168,6 +168,7 @@ bool randomizeScheduler;
 /// pp.runnext and the g that was there is kicked to the tail. If the ring is
 /// full, half of it moves to the global queue. Executed only by the owner P.
 /// Runs on: g0. @gosrc{proc.go,runqput}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 void runqput(p* pp, g* gp, bool next) {
     if (randomizeScheduler && next && cheaprandn(2) == 0) next = false;
     if (next) {
@@ -220,6 +221,7 @@ static bool runqputslow(p* pp, g* gp, uint32_t h, uint32_t t) {
 /// Gets a g from the local runnable queue: runnext first (then *inheritTime is
 /// true: it runs in the current time slice), else the head of the ring.
 /// Executed only by the owner P. Runs on: g0. @gosrc{proc.go,runqget}
+/// @lab{@ref lab_park "Lab 3: gopark, goready and runnext"}
 GORT_HOT g* runqget(p* pp, bool* inheritTime) {
     // If there's a runnext, it's the next G to run.
     guintptr next = guintptr::of(pp->runnext.load());
@@ -270,6 +272,7 @@ gQueue runqdrain(p* pp) {
 /// buffer starting at batchHead: half of pp's queue, or its runnext if
 /// stealRunNextG and the queue is empty. Returns the number grabbed. Can be
 /// executed by any P. Runs on: g0. @gosrc{proc.go,runqgrab}
+/// @lab{@ref lab_steal "Lab 6: work stealing"}
 uint32_t runqgrab(p* pp, guintptr (&batch)[256], uint32_t batchHead, bool stealRunNextG) {
     // LAB(steal) BEGIN runqgrab: take half of pp's ring (or its runnext) into batch
     // TODO(lab steal): read pp's head and tail (acquire), take n = half the
@@ -285,6 +288,7 @@ uint32_t runqgrab(p* pp, guintptr (&batch)[256], uint32_t batchHead, bool stealR
 /// Steals half of the goroutines from p2's local queue and puts them on pp's;
 /// returns one of them to run (nullptr if none). Executed only by pp's owner.
 /// Runs on: g0. @gosrc{proc.go,runqsteal}
+/// @lab{@ref lab_steal "Lab 6: work stealing"}
 g* runqsteal(p* pp, p* p2, bool stealRunNextG) {
     // LAB(steal) BEGIN runqsteal: grab from p2 into pp's own ring, return one g to run
     // TODO(lab steal): grab from p2 into pp->runq at pp's tail; return the
