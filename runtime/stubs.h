@@ -129,7 +129,7 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
         switchtrace_mcallfn = fn;
         fn = switchtrace_mcall;
     }
-    asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); nothing without ASan
+    fn = asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); fn without ASan
     racemcall();         // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
         "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone
