@@ -55,18 +55,22 @@ static void asanmcallfn(g* gp) {
     asansw.fn(gp);
 }
 
-/// The g → g0 half of an mcall: starts the switch to g0's stack and replaces
-/// fn by the one for the asm to call (asanmcallfn, which lands, then calls
-/// fn). Called by the mcall shim (stubs.h) just before the asm mcall. On g0
-/// (a bad mcall) it does nothing, and mcall reports the error. Runs on: g.
+/// The g → g0 half of an mcall: starts the switch to g0's stack and returns
+/// the fn for the asm to call: asanmcallfn, which lands, then calls fn. Called
+/// by the mcall shim (stubs.h) just before the asm mcall. On g0 (a bad mcall)
+/// or on a thread without a g it returns fn, and mcall reports the error.
+/// Runs on: g.
+/// fn is passed and returned by value, never through memory: a dying g's
+/// frames may be in the fake stack that asanswitch destroys.
 /// @gortonly{ASan fibers} @differs{ASan fibers: Go's runtime is not instrumented}
-void asanmcall(void (*&fn)(g*)) {
+auto asanmcall(void (*fn)(g*)) -> void (*)(g*) {
     g* gp = getg();
+    if (gp == nullptr) return fn;  // a foreign thread: mcall faults and says so
     g* g0 = gp->m->g0;
-    if (gp == g0) return;
+    if (gp == g0) return fn;
     asansw.fn = fn;
-    fn = asanmcallfn;
     asanswitch(gp, g0);
+    return asanmcallfn;
 }
 
 /// The g0 → gp half of a switch, just before gogo(&gp->sched): g0's frames

@@ -66,7 +66,7 @@ inline constexpr bool asanenabled = GORT_ASAN;
 #if GORT_ASAN
 void asanunpoison(void* addr, uintptr_t sz);
 void asanpoison(void* addr, uintptr_t sz);
-void asanmcall(void (*&fn)(g*));
+auto asanmcall(void (*fn)(g*)) -> void (*)(g*);
 void asangogo(g* gp);
 void asangoexit();
 void asansystemstack(bool in);
@@ -75,7 +75,7 @@ void asanlanded();
 // asan0.go: without ASan, every hook is empty.
 inline void asanunpoison(void*, uintptr_t) {}
 inline void asanpoison(void*, uintptr_t) {}
-inline void asanmcall(void (*&)(g*)) {}
+inline auto asanmcall(void (*fn)(g*)) -> void (*)(g*) { return fn; }
 inline void asangogo(g*) {}
 inline void asangoexit() {}
 inline void asansystemstack(bool) {}

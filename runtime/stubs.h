@@ -162,8 +162,8 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
         fn = switchtrace_mcall;
     }
     g* gp = getg();
-    ehsave(gp);     // the C++ exceptions g is handling go with g, not with the thread
-    asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); nothing without ASan
+    ehsave(gp);          // the C++ exceptions g is handling go with g, not with the thread
+    fn = asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); fn without ASan
     racemcall();         // TSan: switch to g0's fiber (race.h); nothing without TSan
     asm volatile(
         "lea -128(%%rsp), %%rsp\n\t"  // step over the red zone

@@ -920,7 +920,7 @@ TEST_CASE("move-only elements are neither leaked nor destroyed twice", "[chan][m
 
 TEST_CASE("pipeline: 10^6 messages through 10 stages with an exact sum", "[chan][pipeline]") {
     const int base = NumGoroutine();
-    constexpr int64_t n = runtime::raceenabled ? 100000 : 1000000;  // TSan: 10^5, as Go's -race tests shrink
+    constexpr int64_t n = runtime::raceenabled || runtime::asanenabled ? 100000 : 1000000;  // sanitizers: 10^5, as Go's -race tests shrink
     constexpr int stages = 10;
     auto [bufsize, name] = GENERATE(std::pair<int, const char*>{0, "unbuffered"}, std::pair<int, const char*>{64, "buffered"});
     INFO(name);
