@@ -780,8 +780,9 @@ void gdestroy(g* gp) {
     __atomic_store_n(&gp->waitreason, waitReasonZero, __ATOMIC_RELAXED);
     gp->param = nullptr;
     gp->coroarg = nullptr;
-    // gort: a g that exits inside a catch block (Goexit) leaves its exceptions
-    // behind; the next goroutine on this g must not inherit them (stubs.h).
+    // gort: Goexit unwinds (ending every catch block), so a dying g holds no
+    // exceptions; clear them anyway, the next goroutine on this g must never
+    // inherit any (stubs.h, ehsave).
     gp->ehcaught = nullptr;
     gp->ehuncaught = 0;
     racegoend(gp);
