@@ -22,6 +22,7 @@
 // that throws in another goroutine would be an unrecovered panic); other
 // goroutines record what they saw. Every test waits for the goroutines it
 // started, so none is left behind for the next test (test_proc's waitothers).
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -1167,26 +1168,43 @@ TEST_CASE("time.Sleep: sleepers of 30/20/10 ms wake in deadline order", "[chan][
     // then start their sleeps together by closing a channel.
     auto start = gort::make_chan<int>();
     std::atomic<int> ready{0};
-    std::vector<int64_t> elapsed(31);
+    std::vector<int64_t> started(31), elapsed(31);
     for (int ms : {30, 20, 10}) {
-        gort::go([woke, start, ms, &ready, &elapsed] {
+        gort::go([woke, start, ms, &ready, &started, &elapsed] {
             ready++;
             (void)start.recv2();
             int64_t t0 = runtime::nanotime();
             gort::time::Sleep(std::chrono::milliseconds(ms));
+            started[ms] = t0;
             elapsed[ms] = runtime::nanotime() - t0;
             woke.send(ms);
         });
     }
     while (ready < 3) Gosched();
     start.close();
-    CHECK(woke.recv() == 10);
-    CHECK(woke.recv() == 20);
-    CHECK(woke.recv() == 30);
+    int order[3] = {woke.recv(), woke.recv(), woke.recv()};
     for (int ms : {10, 20, 30}) {
         INFO(ms << " ms sleeper woke after " << elapsed[ms] << " ns");
         CHECK(elapsed[ms] >= ms * 1000000LL);
         CHECK(elapsed[ms] < ms * 1000000LL + 1000000000LL);  // not absurdly late
+    }
+    // The order is only observable if the sleeps started together and each
+    // woke within 5 ms of its deadline: an OS thread descheduled for longer
+    // (a loaded machine) can start the 10 ms sleep after the 30 ms one, or
+    // find two timers due in one pass, whose goroutines then run in runnext
+    // order (or, under GODEBUG=schedrandom, in any order), as in Go.
+    int64_t spread = std::max({started[10], started[20], started[30]}) -
+                     std::min({started[10], started[20], started[30]});
+    int64_t late = 0;
+    for (int ms : {10, 20, 30}) late = std::max(late, elapsed[ms] - int64_t(ms) * 1000000);
+    if (spread < 5000000 && late < 5000000) {
+        CHECK(order[0] == 10);
+        CHECK(order[1] == 20);
+        CHECK(order[2] == 30);
+    } else {
+        WARN("sleeps started " << spread << " ns apart, woke up to " << late
+                               << " ns late: wake order " << order[0] << ", " << order[1] << ", " << order[2]
+                               << " not checked");
     }
     // Sleep(0) and negative durations return at once
     int64_t t0 = runtime::nanotime();
