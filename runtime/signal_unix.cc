@@ -84,6 +84,28 @@ static void sigthrow(int sig, siginfo_t* info, ucontext_t* uc) {
     ::_exit(2);
 }
 
+/// Says why a thread without a g cannot be in the runtime: the runtime has
+/// not started yet (a static constructor called it), or the thread is not one
+/// of gort's. fault: a signal brought us here, not mcall's check.
+/// Runs on: a thread without a g. @gortonly{Go code cannot run before the
+/// runtime starts, and a foreign thread that calls Go gets an M (needm)}
+static void printnogoroutine(bool fault) {
+    if (m0.g0 == nullptr)
+        printstring("fatal error: gort: runtime call before the runtime started (from a static constructor?)\n");
+    else if (fault)
+        printstring("fatal error: unexpected signal on a thread that is not running gort\n");
+    else
+        printstring("fatal error: gort: runtime call on a thread that is not running gort\n");
+    printstring("(runtime calls such as gort::go, Gosched or gopark must come from a goroutine)\n");
+}
+
+/// mcall's check (stubs.h): a switch asked for on a thread with no g.
+/// Runs on: a thread without a g. @gortonly{see printnogoroutine}
+[[noreturn]] void nogoroutine() {
+    printnogoroutine(false);
+    ::_exit(2);
+}
+
 /// The handler of SIGSEGV, SIGBUS and SIGQUIT. Runs on: the M's signal stack.
 /// @gosrc{signal_unix.go,sighandler}
 static void sighandler(int sig, siginfo_t* info, void* ctx) {
@@ -96,12 +118,7 @@ static void sighandler(int sig, siginfo_t* info, void* ctx) {
     if (gp == nullptr || gp->m == nullptr) {
         // A thread gort did not start, or the runtime is not running yet
         // (a static constructor): say which, then exit 2 as a fatal error.
-        if (m0.g0 == nullptr)
-            printstring("fatal error: gort: runtime call before the runtime started (from a static "
-                        "constructor?)\n");
-        else
-            printstring("fatal error: unexpected signal on a thread that is not running gort\n");
-        printstring("(runtime calls such as gort::go, Gosched or gopark must come from a goroutine)\n");
+        printnogoroutine(true);
         printstring("[signal ");
         printstring(sig == SIGSEGV ? "SIGSEGV: segmentation violation" : "SIGBUS: bus error");
         printstring(" addr=");

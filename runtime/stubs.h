@@ -132,6 +132,7 @@ struct cxa_eh_globals {
     unsigned int uncaughtExceptions;
 };
 void ehsave_slow(g* gp, cxa_eh_globals* e);
+[[noreturn, gnu::cold]] void nogoroutine();
 void ehrestore_slow(g* gp);
 
 /// Before a switch: moves the exceptions g is handling from the thread into
@@ -162,6 +163,7 @@ __attribute__((always_inline)) inline void mcall(void (*fn)(g*)) {
         fn = switchtrace_mcall;
     }
     g* gp = getg();
+    if (__builtin_expect(gp == nullptr, false)) nogoroutine();  // a foreign thread, or before rt0_go
     ehsave(gp);          // the C++ exceptions g is handling go with g, not with the thread
     fn = asanmcall(fn);  // ASan: g0's stack next, fn via a trampoline (asan.h); fn without ASan
     racemcall();         // TSan: switch to g0's fiber (race.h); nothing without TSan
