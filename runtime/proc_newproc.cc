@@ -46,6 +46,7 @@ g* malg(uintptr_t stacksize) {
 /// @gosrc{proc.go,newproc}
 g* newproc(gofunc* fn) {
     g* gp = getg();
+    if (__builtin_expect(gp == nullptr, false)) nogoroutine();  // gort: before rt0_go, or a foreign thread
     uintptr_t pc = getcallerpc();
     g* newg;
     systemstack([&] {
