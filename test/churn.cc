@@ -13,17 +13,9 @@
 
 #include "chan.h"
 #include "go.h"
+#include "rss.h"
 
 using namespace runtime;
-
-static long statm_rss() {
-    long pages = 0, rss = 0;
-    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-        if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
-        std::fclose(f);
-    }
-    return rss * 4096;
-}
 
 static void fail(const char* what) {
     std::fprintf(stderr, "churn: FAIL: %s\n", what);

@@ -10,17 +10,9 @@
 #include <vector>
 
 #include "go.h"
+#include "rss.h"
 
 using namespace runtime;
-
-static long statm_rss() {
-    long pages = 0, rss = 0;
-    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-        if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
-        std::fclose(f);
-    }
-    return rss * 4096;
-}
 
 static long mappings() {
     long n = 0;
